@@ -1,0 +1,46 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "PhoenixTap",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "phxtap", targets: ["phxtap"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries: libpcap for offline captures, zlib for permessage-deflate.
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Pure core: bytes and times in, values out. No sockets, files or clocks.
+        .target(name: "PhoenixProtocol", swiftSettings: strictSwift),
+        .target(name: "Transcript", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
+
+        // The command line.
+        .executableTarget(
+            name: "phxtap",
+            dependencies: [
+                "PhoenixProtocol", "Transcript",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        .testTarget(name: "PhoenixProtocolTests", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
+        .testTarget(name: "TranscriptTests", dependencies: ["Transcript", "PhoenixProtocol"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "PhxtapCLITests",
+            dependencies: ["PhoenixProtocol", "Transcript"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+    ]
+)

@@ -1,0 +1,76 @@
+/// V2 JSON text frames: `[join_ref, ref, topic, event, payload]`
+/// (Phoenix.Socket.V2.JSONSerializer; extra trailing elements are ignored by the server and
+/// kept here as JSON text so nothing on the wire is lost).
+enum V2TextCodec {
+    static func decode(_ frame: Bytes, _ buffer: UnsafeBufferPointer<UInt8>, from direction: Direction)
+        throws(DecodeError) -> PhoenixMessage
+    {
+        var scanner = JSONScanner(buffer)
+        guard scanner.peek() == UInt8(ascii: "[") else {
+            // Say "invalid JSON" before "not an array" when both are true.
+            let start = scanner.index
+            _ = try scanner.skipValue()
+            try scanner.expectEnd()
+            throw .notAnArray(found: scanner.typeName(at: start))
+        }
+        scanner.index += 1
+        var elements: [Range<Int>] = []
+        elements.reserveCapacity(5)
+        if scanner.peek() == UInt8(ascii: "]") {
+            scanner.index += 1
+        } else {
+            while true {
+                elements.append(try scanner.skipValue(depth: 1))
+                guard let next = scanner.peek() else { throw scanner.fail("',' or ']'") }
+                scanner.index += 1
+                if next == UInt8(ascii: "]") { break }
+                guard next == UInt8(ascii: ",") else {
+                    scanner.index -= 1
+                    throw scanner.fail("',' or ']'")
+                }
+            }
+        }
+        try scanner.expectEnd()
+        guard elements.count >= 5 else { throw .tooFewElements(count: elements.count) }
+
+        let topic = try EnvelopeField.string(scanner, elements[2], field: "topic")
+        let event = try EnvelopeField.string(scanner, elements[3], field: "event")
+        let base = frame.startIndex
+        let payloadRange = elements[4]
+        var message = PhoenixMessage(
+            joinRef: EnvelopeField.ref(scanner, elements[0]),
+            ref: EnvelopeField.ref(scanner, elements[1]),
+            topic: topic,
+            event: event,
+            payload: .json(frame[(base + payloadRange.lowerBound)..<(base + payloadRange.upperBound)]),
+            layout: .v2Array(extraElements: elements.dropFirst(5).map { EnvelopeField.text(scanner, $0) })
+        )
+        if direction == .server, event == ReservedEvent.reply.rawValue {
+            message.reply = PhoenixDecoder.splitReply(frame, buffer, payload: payloadRange)
+        }
+        return message
+    }
+}
+
+/// Reading envelope fields out of validated JSON ranges; shared by the V1 and V2 codecs.
+enum EnvelopeField {
+    static func ref(_ scanner: JSONScanner, _ range: Range<Int>) -> Ref? {
+        switch scanner.bytes[range.lowerBound] {
+        case UInt8(ascii: "\""): return .string(scanner.decodeString(range))
+        case UInt8(ascii: "n"): return nil
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(text(scanner, range))
+        default: return .other(text(scanner, range))
+        }
+    }
+
+    static func string(_ scanner: JSONScanner, _ range: Range<Int>, field: String) throws(DecodeError) -> String {
+        guard scanner.bytes[range.lowerBound] == UInt8(ascii: "\"") else {
+            throw .wrongType(field: field, expected: "a string", found: scanner.typeName(at: range.lowerBound))
+        }
+        return scanner.decodeString(range)
+    }
+
+    static func text(_ scanner: JSONScanner, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: scanner.bytes[range]), as: UTF8.self)
+    }
+}
