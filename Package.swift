@@ -22,13 +22,14 @@ let package = Package(
 
         // Pure core: bytes and times in, values out. No sockets, files or clocks.
         .target(name: "PhoenixProtocol", swiftSettings: strictSwift),
-        .target(name: "Transcript", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
+        .target(name: "PhoenixChecker", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
+        .target(name: "Transcript", dependencies: ["PhoenixProtocol", "PhoenixChecker"], swiftSettings: strictSwift),
 
         // The command line.
         .executableTarget(
             name: "phxtap",
             dependencies: [
-                "PhoenixProtocol", "Transcript",
+                "PhoenixProtocol", "PhoenixChecker", "Transcript",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
