@@ -24,6 +24,7 @@ let package = Package(
         .target(name: "PhoenixProtocol", swiftSettings: strictSwift),
         .target(name: "PhoenixChecker", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
         .target(name: "Transcript", dependencies: ["PhoenixProtocol", "PhoenixChecker"], swiftSettings: strictSwift),
+        .target(name: "TapPipeline", dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"], swiftSettings: strictSwift),
 
         // The command line.
         .executableTarget(
