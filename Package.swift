@@ -37,6 +37,12 @@ let package = Package(
         ),
 
         .testTarget(name: "PhoenixProtocolTests", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "PhoenixCheckerTests",
+            dependencies: ["PhoenixChecker", "PhoenixProtocol"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "TranscriptTests", dependencies: ["Transcript", "PhoenixProtocol"], swiftSettings: strictSwift),
         .testTarget(
             name: "PhxtapCLITests",
