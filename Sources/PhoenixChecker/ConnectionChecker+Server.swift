@@ -79,11 +79,16 @@ extension ConnectionChecker {
                 verdict.annotations += note("message-after-close", "\(message.event) on \(topic) for join_ref \(j), whose channel already ended")
                 return
             }
+            let why: String
+            switch (isClose, channel.phase) {
+            case (true, .leaving): why = "the channel closed after phx_leave without replying (normal for {:noreply, socket})"
+            case (true, _): why = "the channel stopped (phx_close) before replying"
+            default: why = "the channel crashed (phx_error) before replying"
+            }
             channel.phase = isClose ? .closed : .errored
             if !isClose { channel.lastFailure = m.time }
             channel.lastUsed = m.time
             channels[topic] = channel
-            let why = isClose ? "the channel stopped (phx_close) before replying" : "the channel crashed (phx_error) before replying"
             verdict.findings += settleChannel(topic: topic, joinRef: j, time: m.time, because: why)
         }
     }
