@@ -59,6 +59,8 @@ extension ConnectionChecker {
                 m.time, [pending.seq])
         }
         pendingHeartbeat = message.ref
+        lastHeartbeatTime = m.time
+        heartbeatOverdueReported = false
         if message.ref == nil {
             notes += note("heartbeat-null-ref", "heartbeat with ref null: Phoenix replies with ref null, and the reply cannot be matched to this heartbeat")
         }

@@ -7,7 +7,7 @@ extension ConnectionChecker {
     /// heartbeats, and client silence.
     mutating func advance(to time: Double) -> [Finding] {
         var out: [Finding] = []
-        while let top = deadlines.top, top.deadline < time {
+        while let top = deadlines.top, top.deadline <= time {
             deadlines.pop()
             guard let pending = outstanding[top.ref], pending.seq == top.seq else { continue }
             outstanding[top.ref] = nil
@@ -25,6 +25,14 @@ extension ConnectionChecker {
                 "client-silence",
                 "the client sent nothing for more than \(Self.seconds(options.silenceWarning)) (heartbeats are due every \(Self.seconds(options.heartbeatInterval)))\(tail)",
                 last + options.silenceWarning, lastClientSeq.map { [$0] } ?? [])
+        }
+        let overdue = 2 * options.heartbeatInterval
+        if transport == .websocket, !isClosed, !heartbeatOverdueReported, let last = lastHeartbeatTime, time - last > overdue {
+            heartbeatOverdueReported = true
+            out += finding(
+                "heartbeat-overdue",
+                "no heartbeat from the client for more than \(Self.seconds(overdue)); phoenix.js sends one every \(Self.seconds(options.heartbeatInterval)) whatever else it sends",
+                last + overdue, [])
         }
         return out
     }

@@ -25,6 +25,8 @@ public struct ConnectionChecker: Sendable {
     var lastClientTime: Double?
     var lastClientSeq: Int?
     var silenceReported = false
+    var lastHeartbeatTime: Double?
+    var heartbeatOverdueReported = false
     var closeFrames = 0
     var longPollHasToken = false
     var isClosed = false
@@ -53,6 +55,7 @@ public struct ConnectionChecker: Sendable {
     public mutating func opened(time: Double, transport: Transport, vsn: String?, httpStatus: Int?) -> [Annotation] {
         self.transport = transport
         lastClientTime = time
+        lastHeartbeatTime = time
         var out: [Annotation] = []
         let negotiation = VsnNegotiation.negotiate(vsn: vsn)
         serializer = negotiation.serializer

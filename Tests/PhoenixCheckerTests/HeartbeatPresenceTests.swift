@@ -43,10 +43,20 @@ import Testing
         p.server(#"[null,null,"room:lobby","tick",{}]"#, at: 49)
         #expect(p.said.isEmpty)
         p.server(#"[null,null,"room:lobby","tick",{}]"#, at: 61)
-        #expect(p.rules == ["client-silence"])
+        #expect(p.rules == ["client-silence", "heartbeat-overdue"])
         #expect(p.said[0].seqs == [1])
         p.server(#"[null,null,"room:lobby","tick",{}]"#, at: 70)
-        #expect(p.rules == ["client-silence"])  // once per silence
+        #expect(p.rules == ["client-silence", "heartbeat-overdue"])  // once per silence
+    }
+
+    @Test func heartbeatOverdueOnBusyClient() {
+        var p = joined()
+        for i in 1...14 {
+            p.client(#"["1","\#(i + 1)","room:lobby","ping",{}]"#, at: Double(i) * 5)
+            p.server(#"["1","\#(i + 1)","room:lobby","phx_reply",{"response":{},"status":"ok"}]"#, at: Double(i) * 5 + 0.01)
+        }
+        #expect(p.rules == ["heartbeat-overdue"])
+        #expect(p.said[0].severity == .warning)
     }
 
     @Test func noSilenceWarningWhenHeartbeating() {
@@ -73,7 +83,7 @@ import Testing
         p.client(#"[null,"1","phoenix","heartbeat",{}]"#, at: 0)
         p.server(#"[null,"1","phoenix","phx_reply",{"response":{},"status":"ok"}]"#, at: 0.012)
         p.client(#"[null,"2","phoenix","heartbeat",{}]"#, at: 30)
-        p.close(from: .client, code: 1000, reason: "heartbeat timeout", at: 60)
+        p.close(from: .client, code: 1000, reason: "heartbeat timeout", at: 59.9)
         #expect(p.rules.contains("heartbeat-timeout-close"))
         let close = p.with("heartbeat-timeout-close")[0]
         #expect(close.text.contains("12.0 ms"))
