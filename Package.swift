@@ -26,6 +26,9 @@ let package = Package(
         .target(name: "Transcript", dependencies: ["PhoenixProtocol", "PhoenixChecker"], swiftSettings: strictSwift),
         .target(name: "TapPipeline", dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"], swiftSettings: strictSwift),
 
+        // `bench/checker-throughput`: the checker's messages per second on a realistic mix.
+        .executableTarget(name: "CheckerBenchmark", dependencies: ["PhoenixProtocol", "PhoenixChecker"], swiftSettings: strictSwift),
+
         // The command line.
         .executableTarget(
             name: "phxtap",

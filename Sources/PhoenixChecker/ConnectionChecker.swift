@@ -193,14 +193,15 @@ public struct ConnectionChecker: Sendable {
         note(id, text).map { Finding(annotation: $0, time: time, refersTo: refersTo) }
     }
 
-    static func milliseconds(_ seconds: Double) -> String {
-        let ms = (seconds * 1000 * 10).rounded() / 10
-        return "\(ms) ms"
-    }
+    static func milliseconds(_ seconds: Double) -> String { "\(tenths(seconds * 1000)) ms" }
 
-    static func seconds(_ value: Double) -> String {
-        let s = (value * 10).rounded() / 10
-        return "\(s) s"
+    static func seconds(_ value: Double) -> String { "\(tenths(value)) s" }
+
+    /// `12.3` for 12.34: one decimal, rounded half up, without libm (this module links nothing).
+    static func tenths(_ value: Double) -> String {
+        guard value.isFinite else { return "\(value)" }
+        let scaled = Int(abs(value) * 10 + 0.5)
+        return "\(value < 0 ? "-" : "")\(scaled / 10).\(scaled % 10)"
     }
 
     /// The timeout phoenix.js (or LiveView) applies to a push on `topic`.
