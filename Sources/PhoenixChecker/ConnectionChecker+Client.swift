@@ -25,11 +25,12 @@ extension ConnectionChecker {
 
         var kind = PushKind.push
         var expectNoReply: String?
-        if message.topic == phoenixSocketTopic && message.event == ReservedEvent.heartbeat.rawValue {
+        let event = CheckedEvent(message.event)
+        if event == .heartbeat && message.topic == phoenixSocketTopic {
             kind = .heartbeat
             notes += heartbeat(message, m, &verdict)
         } else {
-            switch message.reservedEvent {
+            switch event {
             case .join:
                 kind = .join
                 notes += join(message, m)

@@ -9,7 +9,7 @@ extension ConnectionChecker {
         guard let payload = message.payload.jsonValue() else { return }
         let limit = options.maxPresenceMetas
         defer { channels[topic] = channel }
-        if message.event == ReservedEvent.presenceState.rawValue {
+        if message.event == "presence_state" {
             channel.presence.applyState(payload, joinRef: channel.joinRef, limit: limit)
             let queued = channel.presence.queued
             channel.presence.queued = []

@@ -7,7 +7,8 @@ extension ConnectionChecker {
         // V1 never sends join_ref; phx_close and phx_error carry the join_ref in `ref`.
         let isV1: Bool
         if case .v1Object = message.layout { isV1 = true } else { isV1 = false }
-        switch message.reservedEvent {
+        let event = CheckedEvent(message.event)
+        switch event {
         case .reply:
             reply(message, m, isV1: isV1, &verdict)
         case .close, .error:
@@ -21,7 +22,7 @@ extension ConnectionChecker {
             if !isV1, let j = message.joinRef {
                 current = checkServerJoinRef(j, message, m, &verdict)
             }
-            if current, message.event == ReservedEvent.presenceState.rawValue || message.event == ReservedEvent.presenceDiff.rawValue {
+            if current, event == .presenceState || event == .presenceDiff {
                 presence(message, m, &verdict)
             }
         }
@@ -50,7 +51,7 @@ extension ConnectionChecker {
 
     private mutating func channelEnd(_ message: PhoenixMessage, _ m: ObservedMessage, isV1: Bool, _ verdict: inout MessageVerdict) {
         let topic = message.topic
-        let isClose = message.reservedEvent == .close
+        let isClose = message.event == "phx_close"
         let j: Ref?
         if isV1 {
             j = message.ref
@@ -189,7 +190,7 @@ extension ConnectionChecker {
         if let other = outstanding[ref] {
             return note("orphan-reply", "phx_reply on \(topic) has ref \(ref), which belongs to \(other.event) on \(other.topic) (seq \(other.seq)): a reply answers a push on its own topic")
         }
-        guard let past = settled.last(where: { $0.ref == ref && $0.topic == topic }) else {
+        guard let past = settled.filter({ $0.ref == ref && $0.topic == topic }).max(by: { $0.seq < $1.seq }) else {
             let what = topic == phoenixSocketTopic ? "heartbeat reply" : "phx_reply on \(topic)"
             return note("orphan-reply", "\(what) has ref \(ref), which no outstanding client push on this connection used")
         }

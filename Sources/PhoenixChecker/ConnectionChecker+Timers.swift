@@ -118,8 +118,14 @@ extension ConnectionChecker {
 
     /// Keeps a settled push for a while, to explain a late or repeated reply.
     mutating func remember(_ push: PendingPush, _ outcome: SettledPush.Outcome) {
-        if settled.count >= Self.settledLimit { settled.removeFirst(settled.count - Self.settledLimit + 1) }
-        settled.append(SettledPush(ref: push.ref, topic: push.topic, seq: push.seq, time: push.time, outcome: outcome))
+        let entry = SettledPush(ref: push.ref, topic: push.topic, seq: push.seq, time: push.time, outcome: outcome)
+        // A ring: the oldest entry is overwritten, nothing shifts.
+        if settled.count < Self.settledLimit {
+            settled.append(entry)
+        } else {
+            settled[settledNext] = entry
+        }
+        settledNext = (settledNext + 1) % Self.settledLimit
     }
 
     /// The join_ref the server gives a channel joined by `push`: `join_ref || ref`.

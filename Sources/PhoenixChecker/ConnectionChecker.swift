@@ -19,6 +19,7 @@ public struct ConnectionChecker: Sendable {
     var outstanding: [Ref: PendingPush] = [:]
     var deadlines = DeadlineHeap()
     var settled: [SettledPush] = []
+    var settledNext = 0
     var lastNumericRef: Int?
     var pendingHeartbeat: Ref?
     var heartbeatRoundTrips: [Double] = []
@@ -207,5 +208,30 @@ public struct ConnectionChecker: Sendable {
     /// The timeout phoenix.js (or LiveView) applies to a push on `topic`.
     func timeout(for topic: String) -> Double {
         topic.hasPrefix("lv:") || topic.hasPrefix("lvu:") ? options.liveViewPushTimeout : options.pushTimeout
+    }
+}
+
+/// The events the checker treats specially, classified with plain comparisons: this runs on every
+/// message, and most events are application events that match none of them.
+enum CheckedEvent {
+    case join, reply, leave, close, error, heartbeat, presenceState, presenceDiff, other
+
+    init(_ event: String) {
+        // Every reserved event the checker follows starts with "p" or "h".
+        guard let first = event.utf8.first, first == UInt8(ascii: "p") || first == UInt8(ascii: "h") else {
+            self = .other
+            return
+        }
+        switch event {
+        case "phx_reply": self = .reply
+        case "phx_join": self = .join
+        case "phx_leave": self = .leave
+        case "phx_close": self = .close
+        case "phx_error": self = .error
+        case "heartbeat": self = .heartbeat
+        case "presence_state": self = .presenceState
+        case "presence_diff": self = .presenceDiff
+        default: self = .other
+        }
     }
 }
