@@ -200,7 +200,7 @@ public struct ConnectionChecker: Sendable {
 
     /// `12.3` for 12.34: one decimal, rounded half up, without libm (this module links nothing).
     static func tenths(_ value: Double) -> String {
-        guard value.isFinite else { return "\(value)" }
+        guard value.isFinite, abs(value) < 1e15 else { return "\(value)" }
         let scaled = Int(abs(value) * 10 + 0.5)
         return "\(value < 0 ? "-" : "")\(scaled / 10).\(scaled % 10)"
     }

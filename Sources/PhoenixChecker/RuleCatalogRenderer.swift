@@ -42,7 +42,7 @@ public enum RuleCatalogRenderer {
     static func severityLine(_ rule: Rule) -> String {
         var line = rule.severity.rawValue
         for change in rule.severityChanges {
-            line += "; \(change.severity.rawValue) on \(change.versions) (\(change.reason))"
+            line += "; \(change.severity.rawValue) on \(change.versions): \(change.reason)"
         }
         return line
     }
@@ -75,7 +75,7 @@ public enum RuleCatalogRenderer {
             Each rule has a stable id, written into transcripts. Severity: **error**, a protocol violation (the \
             peer rejects or silently drops the message, or the frame is malformed); **warning**, legal on the \
             wire but a likely bug; **info**, worth knowing. Where Phoenix versions behave differently, the \
-            severity is given per version; `phxtap --phoenix-version X.Y.Z` selects one (default: the newest \
+            severity is given per version; `--phoenix-version X.Y.Z` selects one (default: the newest \
             behaviour). "J" is a join_ref and "R" a ref.
 
 

@@ -1,3 +1,4 @@
+import Foundation
 import PhoenixChecker
 import PhoenixProtocol
 import Testing
@@ -104,5 +105,20 @@ import Testing
         #expect(stale["section9"] == .array([.number("11")]))
         #expect(stale["severity_changes"]?.arrayValue?.first?["through"] == .string("1.8.2"))
         #expect(rules.first { $0["id"]?.stringValue == "ws-reserved-bits" }?["topic"] == .string("websocket"))
+    }
+}
+
+@Suite struct RuleReferenceGoldenTests {
+    /// docs/rules.md is the rendered Markdown reference; it must match the catalog. To refresh it,
+    /// run this test with PHXTAP_WRITE_GOLDEN=1.
+    @Test func docsRulesMarkdownIsCurrent() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/rules.md").standardized
+        let rendered = RuleCatalogRenderer.render(format: .markdown)
+        if ProcessInfo.processInfo.environment["PHXTAP_WRITE_GOLDEN"] == "1" {
+            try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try rendered.write(to: path, atomically: true, encoding: .utf8)
+        }
+        let stored = try String(contentsOf: path, encoding: .utf8)
+        #expect(stored == rendered, "docs/rules.md is out of date: run the tests with PHXTAP_WRITE_GOLDEN=1")
     }
 }
