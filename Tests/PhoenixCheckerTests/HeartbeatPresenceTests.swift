@@ -173,3 +173,19 @@ import Testing
         #expect(p.said[0].text.contains("30.0 s"))
     }
 }
+
+@Suite struct PresenceLimitTests {
+    @Test func presencePastTheLimitIsNoLongerChecked() {
+        var options = CheckerOptions()
+        options.maxPresenceMetas = 3
+        var p = joined()
+        p.checker = ConnectionChecker(options: options)
+        p.client(#"["1","1","room:lobby","phx_join",{}]"#, at: 0)
+        p.server(#"["1","1","room:lobby","phx_reply",{"response":{},"status":"ok"}]"#, at: 0.01)
+        p.server(#"["1",null,"room:lobby","presence_state",{"a":{"metas":[{"phx_ref":"1"},{"phx_ref":"2"}]},"b":{"metas":[{"phx_ref":"3"},{"phx_ref":"4"}]}}]"#, at: 0.1)
+        // Unknown leave, but the replica was given up: nothing to say, nothing held.
+        p.server(#"[null,null,"room:lobby","presence_diff",{"joins":{},"leaves":{"z":{"metas":[{"phx_ref":"9"}]}}}]"#, at: 0.2)
+        #expect(p.said.isEmpty)
+        #expect(p.checker.stateFootprint < 5)
+    }
+}
