@@ -49,6 +49,15 @@ public struct ConnectionChecker: Sendable {
         } + outstanding.count + deadlines.count + settled.count + heartbeatRoundTrips.count
     }
 
+    /// Where the channel on `topic` stands, or nil when the topic was never joined (or forgotten).
+    public func phase(of topic: String) -> ChannelPhase? { channels[topic]?.phase }
+
+    /// The join_ref the server uses for `topic` (the latest join's `join_ref || ref`).
+    public func joinRef(of topic: String) -> Ref? { channels[topic]?.joinRef }
+
+    /// How many client pushes (heartbeats included) await their reply.
+    public var outstandingCount: Int { outstanding.count }
+
     // MARK: - Connection events
 
     /// The handshake: transport, the raw vsn (nil when absent), HTTP status of the upgrade or first poll.

@@ -159,3 +159,25 @@ import Testing
         #expect(r.said.isEmpty)
     }
 }
+
+@Suite struct ChannelPhaseTests {
+    @Test func phasesFollowTheTraffic() {
+        var p = Playbook()
+        #expect(p.checker.phase(of: "room:lobby") == nil)
+        p.client(#"["1","1","room:lobby","phx_join",{}]"#, at: 0)
+        #expect(p.checker.phase(of: "room:lobby") == .joining)
+        #expect(p.checker.outstandingCount == 1)
+        p.server(#"["1","1","room:lobby","phx_reply",{"response":{},"status":"ok"}]"#, at: 0.01)
+        #expect(p.checker.phase(of: "room:lobby") == .joined)
+        #expect(p.checker.joinRef(of: "room:lobby") == .string("1"))
+        p.client(#"["1","2","room:lobby","phx_leave",{}]"#, at: 0.1)
+        #expect(p.checker.phase(of: "room:lobby") == .leaving)
+        p.server(#"["1","2","room:lobby","phx_reply",{"response":{},"status":"ok"}]"#, at: 0.11)
+        p.server(#"["1","1","room:lobby","phx_close",{}]"#, at: 0.12)
+        #expect(p.checker.phase(of: "room:lobby") == .closed)
+        p.client(#"["3","3","room:lobby","phx_join",{}]"#, at: 0.2)
+        p.server(#"["3","3","room:lobby","phx_reply",{"response":{"reason":"nope"},"status":"error"}]"#, at: 0.21)
+        #expect(p.checker.phase(of: "room:lobby") == .joinFailed)
+        #expect(p.checker.outstandingCount == 0)
+    }
+}
