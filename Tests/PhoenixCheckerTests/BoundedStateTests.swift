@@ -31,7 +31,7 @@ import Testing
     @Test func unansweredPushesDoNotAccumulate() {
         var p = joined()
         for i in 0..<50_000 {
-            p.checker.message(ObservedMessage(
+            _ = p.checker.message(ObservedMessage(
                 seq: 10 + i, time: 1 + Double(i) * 0.01, from: .client, opcode: .text,
                 decoded: .success(PhoenixMessage(joinRef: .string("1"), ref: .string("r\(i)"), topic: "room:lobby", event: "fire",
                     payload: .json(Array("{}".utf8)[...])))))
