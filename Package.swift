@@ -41,7 +41,6 @@ let package = Package(
         .testTarget(
             name: "PhxtapCLITests",
             dependencies: ["PhoenixProtocol", "Transcript"],
-            resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),
     ]
