@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "phxtap", targets: ["phxtap"]),
+        .executable(name: "phxtap-bench", targets: ["phxtap-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,6 +34,14 @@ let package = Package(
                 "PhoenixProtocol", "PhoenixChecker", "Transcript",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strictSwift
+        ),
+
+        // Benchmarks (bench/*.sh build this in release mode).
+        .executableTarget(
+            name: "phxtap-bench",
+            dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"],
+            path: "bench/PhxtapBench",
             swiftSettings: strictSwift
         ),
 

@@ -6,6 +6,11 @@ public struct TranscriptReadError: Error, Sendable, Hashable, CustomStringConver
     public var line: Int
     public var reason: String
 
+    public init(line: Int, reason: String) {
+        self.line = line
+        self.reason = reason
+    }
+
     public var description: String { "transcript line \(line): \(reason)" }
 }
 
