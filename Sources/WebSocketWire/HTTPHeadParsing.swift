@@ -97,9 +97,17 @@ extension HTTPStreamParser {
         return nil
     }
 
-    /// A start line that cannot become HTTP whatever follows, so garbage fails at once instead
-    /// of after 64 KiB. Returns the offending text.
+    /// A start line that cannot become HTTP whatever follows, so garbage fails early instead
+    /// of after 64 KiB. Returns the offending line (cut at 80 bytes) once it is complete or 80
+    /// bytes long, so the error is the same however the bytes were split.
     func implausibleStart() -> String? {
+        guard let _ = implausiblePrefix() else { return nil }
+        let line = line(at: readIndex)
+        guard line.count >= 80 || buffer[(readIndex + line.count)...].contains(0x0A) else { return nil }
+        return HTTPParseError.shown(line.last == 0x0D ? line.dropLast() : line)
+    }
+
+    func implausiblePrefix() -> String? {
         let window = buffer[readIndex..<Swift.min(buffer.count, readIndex + 16)]
         switch role {
         case .response:
@@ -116,7 +124,7 @@ extension HTTPStreamParser {
 
     func line(at index: Int) -> ArraySlice<UInt8> {
         let end = buffer[index...].firstIndex(of: 0x0A) ?? buffer.count
-        return buffer[index..<Swift.min(end, index + 81)]
+        return buffer[index..<Swift.min(end, index + 80)]
     }
 
     /// During resynchronisation: the first place where a message could start (at the start of

@@ -68,6 +68,6 @@ public enum HTTPParseError: Error, Sendable, Hashable, CustomStringConvertible {
         for b in bytes.prefix(80) {
             s.unicodeScalars.append(b >= 0x20 && b < 0x7F ? Unicode.Scalar(b) : ".")
         }
-        return bytes.count > 80 ? s + "..." : s
+        return s
     }
 }
