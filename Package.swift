@@ -23,6 +23,7 @@ let package = Package(
 
         // Pure core: bytes and times in, values out. No sockets, files or clocks.
         .target(name: "PhoenixProtocol", swiftSettings: strictSwift),
+        .target(name: "WebSocketWire", dependencies: ["PhoenixProtocol", "CZlib"], swiftSettings: strictSwift),
         .target(name: "PhoenixChecker", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
         .target(name: "Transcript", dependencies: ["PhoenixProtocol", "PhoenixChecker"], swiftSettings: strictSwift),
         .target(name: "TapPipeline", dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"], swiftSettings: strictSwift),
@@ -46,6 +47,12 @@ let package = Package(
         ),
 
         .testTarget(name: "PhoenixProtocolTests", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "WebSocketWireTests",
+            dependencies: ["WebSocketWire", "PhoenixProtocol", "CZlib"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "TranscriptTests", dependencies: ["Transcript", "PhoenixProtocol"], swiftSettings: strictSwift),
         .testTarget(
             name: "PhxtapCLITests",
