@@ -26,7 +26,9 @@ let package = Package(
         .target(name: "WebSocketWire", dependencies: ["PhoenixProtocol", "CZlib"], swiftSettings: strictSwift),
         .target(name: "PhoenixChecker", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
         .target(name: "Transcript", dependencies: ["PhoenixProtocol", "PhoenixChecker"], swiftSettings: strictSwift),
-        .target(name: "TapPipeline", dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"], swiftSettings: strictSwift),
+        .target(
+            name: "TapPipeline", dependencies: ["PhoenixProtocol", "WebSocketWire", "PhoenixChecker", "Transcript"],
+            swiftSettings: strictSwift),
 
         // The command line.
         .executableTarget(

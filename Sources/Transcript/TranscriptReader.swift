@@ -80,7 +80,7 @@ public struct TranscriptReader {
         return OpenRecord(
             conn: try intField(v, "conn"), time: try number(v, "time"), client: v["client"]?.stringValue ?? "",
             server: v["server"]?.stringValue ?? "",
-            transport: v["transport"]?.stringValue.flatMap(TransportKind.init(rawValue:)) ?? .websocket,
+            transport: v["transport"]?.stringValue.flatMap(Transport.init(rawValue:)) ?? .websocket,
             path: v["path"]?.stringValue ?? "", params: params, serializer: serializer,
             status: v["status"].flatMap(int), vsn: v["vsn"]?.stringValue,
             subprotocols: v["subprotocols"]?.arrayValue?.compactMap(\.stringValue) ?? [],
@@ -111,7 +111,7 @@ public struct TranscriptReader {
         return MessageRecord(
             conn: conn, seq: try intField(v, "seq"), time: try number(v, "time"), from: from, opcode: opcode, raw: raw,
             decoded: decoded, replyTo: v["reply_to"].flatMap(int), roundTrip: v["rtt"].flatMap(double),
-            transport: v["transport"]?.stringValue.flatMap(TransportKind.init(rawValue:)) ?? .websocket,
+            transport: v["transport"]?.stringValue.flatMap(Transport.init(rawValue:)) ?? .websocket,
             annotations: annotations)
     }
 

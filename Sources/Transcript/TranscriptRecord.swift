@@ -4,12 +4,6 @@ public import PhoenixProtocol
 /// The transcript format's name and version, written in the `session` line.
 public let transcriptFormat = "phxtap/1"
 
-/// How a connection carried Phoenix messages.
-public enum TransportKind: String, Sendable, Hashable {
-    case websocket
-    case longpoll
-}
-
 /// The first line: what was read or proxied.
 public struct SessionRecord: Sendable, Hashable {
     public var source: String
@@ -28,7 +22,7 @@ public struct OpenRecord: Sendable, Hashable {
     public var time: Double
     public var client: String
     public var server: String
-    public var transport: TransportKind
+    public var transport: Transport
     public var path: String
     /// Query parameters in order, secrets already redacted by whoever built the record.
     public var params: [QueryItem]
@@ -41,7 +35,7 @@ public struct OpenRecord: Sendable, Hashable {
     public var extensions: String?
 
     public init(
-        conn: Int, time: Double, client: String, server: String, transport: TransportKind, path: String,
+        conn: Int, time: Double, client: String, server: String, transport: Transport, path: String,
         params: [QueryItem], serializer: Serializer, status: Int?, vsn: String?, subprotocols: [String] = [],
         extensions: String? = nil
     ) {
@@ -86,13 +80,13 @@ public struct MessageRecord: Sendable, Hashable {
     public var replyTo: Int?
     /// For replies: seconds between the push and this reply.
     public var roundTrip: Double?
-    public var transport: TransportKind
+    public var transport: Transport
     public var annotations: [Annotation]
 
     public init(
         conn: Int, seq: Int, time: Double, from: Direction, opcode: DataOpcode, raw: [UInt8],
         decoded: Result<PhoenixMessage, DecodeError>, replyTo: Int? = nil, roundTrip: Double? = nil,
-        transport: TransportKind = .websocket, annotations: [Annotation] = []
+        transport: Transport = .websocket, annotations: [Annotation] = []
     ) {
         self.conn = conn
         self.seq = seq
