@@ -26,6 +26,10 @@ let package = Package(
         .target(name: "Transcript", dependencies: ["PhoenixProtocol", "PhoenixChecker"], swiftSettings: strictSwift),
         .target(name: "TapPipeline", dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"], swiftSettings: strictSwift),
 
+        // Offline byte source: link layers, IP and TCP reassembly (pure), and a thin libpcap shell.
+        .target(name: "PcapSource", dependencies: ["CPcap", "TapPipeline", "PhoenixProtocol"], swiftSettings: strictSwift),
+        .executableTarget(name: "pcap-bench", dependencies: ["PcapSource"], path: "Benchmarks/pcap-bench", swiftSettings: strictSwift),
+
         // The command line.
         .executableTarget(
             name: "phxtap",
@@ -37,6 +41,12 @@ let package = Package(
         ),
 
         .testTarget(name: "PhoenixProtocolTests", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "PcapSourceTests",
+            dependencies: ["PcapSource", "TapPipeline", "PhoenixProtocol"],
+            exclude: ["Fixtures", "make_fixtures.py"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "TranscriptTests", dependencies: ["Transcript", "PhoenixProtocol"], swiftSettings: strictSwift),
         .testTarget(
             name: "PhxtapCLITests",
