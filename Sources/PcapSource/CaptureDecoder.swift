@@ -152,6 +152,16 @@ public struct CaptureDecoder: Sendable {
                 return
             }
         }
+        if (tcp.fin || tcp.rst) && fragments.pendingCount > 0 {
+            // The connection may close now: note its unfinished datagrams while it is open.
+            fragments.abandon(where: { datagram in
+                guard let ports = datagram.ports else { return false }
+                return FlowKey.of(
+                    source: datagram.source, sourcePort: ports.source, destination: datagram.destination,
+                    destinationPort: ports.destination).key == key
+            }, into: &abandoned)
+            reportAbandoned(time: time, into: &events)
+        }
         let clientIsLow = connections[key]!.clientIsLow
         let direction: Direction = fromLow == clientIsLow ? .client : .server
         if connections[key]!.handle(tcp, from: direction, payload: payload, time: time, into: &events) {

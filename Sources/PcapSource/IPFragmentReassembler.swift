@@ -102,6 +102,19 @@ public struct IPFragmentReassembler: Sendable {
         }
     }
 
+    /// Gives up the incomplete datagrams that `belongs` picks (e.g. those of a connection
+    /// about to close, so their loss can still be noted on it).
+    public mutating func abandon(where belongs: (Abandoned) -> Bool, into abandoned: inout [Abandoned]) {
+        guard !datagrams.isEmpty else { return }
+        for (key, datagram) in datagrams {
+            let described = describe(key, datagram)
+            if belongs(described) {
+                datagrams.removeValue(forKey: key)
+                abandoned.append(described)
+            }
+        }
+    }
+
     /// Gives up every datagram still incomplete (the capture ended).
     public mutating func finish(into abandoned: inout [Abandoned]) {
         for (key, datagram) in datagrams.sorted(by: { $0.value.firstSeen < $1.value.firstSeen }) {

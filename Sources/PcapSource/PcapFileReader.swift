@@ -41,17 +41,16 @@ public final class PcapFileReader {
         self.linkType = pcap_datalink(handle)
         var status = stat()
         self.fileSize = stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG ? Int64(status.st_size) : nil
+        // Every stored property is set from here on, so deinit closes the handle if we throw.
         if let filter {
             var program = bpf_program()
             guard pcap_compile(handle, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
                 let reason = String(cString: pcap_geterr(handle))
-                pcap_close(handle)
                 throw .badFilter(expression: filter, reason: reason)
             }
             defer { pcap_freecode(&program) }
             guard pcap_setfilter(handle, &program) == 0 else {
                 let reason = String(cString: pcap_geterr(handle))
-                pcap_close(handle)
                 throw .badFilter(expression: filter, reason: reason)
             }
         }

@@ -37,7 +37,7 @@ struct TCPConnection: Sendable {
     let clientInitialSequence: UInt32?
     var client: TCPReassembler
     var server: TCPReassembler
-    /// The side whose FIN completed first, for `.closed(how: .fin(from:))`.
+    /// The side whose FIN was seen first, for `.closed(how: .fin(from:))`.
     var firstFin: Direction?
 
     init(conn: Int, clientIsLow: Bool, sawHandshake: Bool, clientInitialSequence: UInt32?, options: CaptureOptions) {
@@ -83,8 +83,7 @@ struct TCPConnection: Sendable {
         withStream(direction) {
             $0.segment(sequence: sequence, payload: payload, lostTail: lost, fin: tcp.fin, time: time, into: &events)
         }
-        if firstFin == nil && tcp.fin && stream(direction).isFinished { firstFin = direction }
-        if firstFin == nil && stream(direction.opposite).isFinished { firstFin = direction.opposite }
+        if firstFin == nil && tcp.fin { firstFin = direction }
         if client.isFinished && server.isFinished {
             events.append(.closed(conn: conn, time: time, how: .fin(from: firstFin ?? direction)))
             return true
@@ -98,8 +97,6 @@ struct TCPConnection: Sendable {
         server.flush(time: time, into: &events)
         events.append(.closed(conn: conn, time: time, how: firstFin.map { .fin(from: $0) } ?? .endOfInput))
     }
-
-    private func stream(_ direction: Direction) -> TCPReassembler { direction == .client ? client : server }
 
     private mutating func withStream(_ direction: Direction, _ body: (inout TCPReassembler) -> Void) {
         if direction == .client { body(&client) } else { body(&server) }

@@ -197,6 +197,10 @@ public struct TCPReassembler: Sendable {
             reportGap(upTo: min(ackedUpTo, first.offset), time: time, into: &events)
             deliverContiguous(time: time, into: &events)
         }
+        // Everything up to the FIN was acknowledged but not all of it captured.
+        if held.isEmpty, let fin = finOffset, ackedUpTo >= fin, delivered < fin {
+            reportGap(upTo: fin, time: time, into: &events)
+        }
     }
 
     private mutating func enforceBound(time: Double, into events: inout [ConnectionEvent]) {
