@@ -30,11 +30,15 @@ let package = Package(
             name: "TapPipeline", dependencies: ["PhoenixProtocol", "WebSocketWire", "PhoenixChecker", "Transcript"],
             swiftSettings: strictSwift),
 
+        // Offline byte source: link layers, IP and TCP reassembly (pure), and a thin libpcap shell.
+        .target(name: "PcapSource", dependencies: ["CPcap", "TapPipeline", "PhoenixProtocol"], swiftSettings: strictSwift),
+        .executableTarget(name: "pcap-bench", dependencies: ["PcapSource"], path: "Benchmarks/pcap-bench", swiftSettings: strictSwift),
+
         // The command line.
         .executableTarget(
             name: "phxtap",
             dependencies: [
-                "PhoenixProtocol", "PhoenixChecker", "Transcript",
+                "PhoenixProtocol", "PhoenixChecker", "Transcript", "TapPipeline", "PcapSource",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -53,6 +57,12 @@ let package = Package(
             name: "WebSocketWireTests",
             dependencies: ["WebSocketWire", "PhoenixProtocol", "CZlib"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "PcapSourceTests",
+            dependencies: ["PcapSource", "TapPipeline", "PhoenixProtocol"],
+            exclude: ["Fixtures", "make_fixtures.py"],
             swiftSettings: strictSwift
         ),
         .testTarget(name: "TranscriptTests", dependencies: ["Transcript", "PhoenixProtocol"], swiftSettings: strictSwift),
