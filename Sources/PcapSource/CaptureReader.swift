@@ -17,8 +17,11 @@ public struct CaptureReport: Sendable {
 public enum CaptureReader {
     /// Reads `paths` in order. A file that cannot be opened or whose link type is unknown is
     /// skipped; a damaged one gives every packet before the damage. Each problem is in the report.
+    /// `progress` is called every few thousand packets with the file's index, the bytes read
+    /// from it so far and its size (for a progress bar).
     public static func read(
         paths: [String], options: CaptureOptions = CaptureOptions(),
+        progress: ((_ file: Int, _ bytesRead: Int64, _ fileSize: Int64?) -> Void)? = nil,
         sink: (ConnectionEvent) throws -> Void
     ) rethrows -> CaptureReport {
         var decoder = CaptureDecoder(options: options)
@@ -26,7 +29,7 @@ public enum CaptureReader {
         var events: [ConnectionEvent] = []
         events.reserveCapacity(16)
         var lastTime = 0.0
-        for path in paths {
+        for (fileIndex, path) in paths.enumerated() {
             let reader: PcapFileReader
             do {
                 reader = try PcapFileReader(path: path, filter: options.filter)
@@ -39,8 +42,14 @@ public enum CaptureReader {
                 continue
             }
             let linkType = reader.linkType
+            var sinceProgress = 0
             let damage = try reader.forEachPacket { packet in
                 lastTime = packet.time
+                sinceProgress += 1
+                if sinceProgress == 4096, let progress {
+                    sinceProgress = 0
+                    progress(fileIndex, reader.bytesRead, reader.fileSize)
+                }
                 decoder.packet(
                     linkType: linkType, time: packet.time, data: packet.data, originalLength: packet.originalLength,
                     into: &events)
