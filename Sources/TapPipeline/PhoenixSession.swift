@@ -32,8 +32,13 @@ struct PhoenixSession {
     }
 
     /// One data message: findings that became certain by its time first, then the message line.
-    mutating func message(from: Direction, opcode: DataOpcode, bytes: [UInt8], time: Double, into out: inout [TranscriptRecord]) {
-        seq += 1
+    /// `seq` is given when replaying a transcript (which may have been filtered); live and
+    /// offline traffic is numbered here.
+    mutating func message(
+        from: Direction, opcode: DataOpcode, bytes: [UInt8], time: Double, seq givenSeq: Int? = nil,
+        into out: inout [TranscriptRecord]
+    ) {
+        seq = givenSeq ?? seq + 1
         lastTime = max(lastTime, time)
         let decoded = Result { () throws(DecodeError) -> PhoenixMessage in
             try PhoenixDecoder.decode(bytes[...], opcode: opcode, from: from, serializer: serializer)
@@ -64,11 +69,11 @@ struct PhoenixSession {
 
     /// Settles what is pending. `ending` describes a connection that ended without a close
     /// frame (nil: say nothing more).
-    mutating func finish(time: Double, ending: (from: Direction?, reason: String)?, into out: inout [TranscriptRecord]) {
+    mutating func finish(time: Double, ending: SessionEnding?, into out: inout [TranscriptRecord]) {
         guard !finished else { return }
         finished = true
         if let ending, !sawCloseFrame {
-            out.append(.close(CloseRecord(conn: conn, time: time, from: ending.from, code: nil, reason: ending.reason)))
+            out.append(.close(CloseRecord(conn: conn, time: time, via: ending.via, from: ending.from, code: nil, reason: ending.reason)))
         }
         append(checker.finish(time: max(time, lastTime)), into: &out)
     }
@@ -78,4 +83,11 @@ struct PhoenixSession {
             out.append(.annotation(AnnotationRecord(conn: conn, finding: finding)))
         }
     }
+}
+
+/// How a session ended when no close frame says so.
+struct SessionEnding {
+    var via: CloseVia
+    var from: Direction?
+    var reason: String
 }

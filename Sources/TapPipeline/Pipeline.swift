@@ -140,7 +140,7 @@ public struct Pipeline {
             guard head.status != 101 else { return }
             var session = newSession(tcp: tcp, transport: .websocket, request: request.head, status: head.status,
                                      time: request.time, extensions: nil, into: &out)
-            session.finish(time: time, ending: (from: .server, reason: "upgrade refused with HTTP \(head.status)"), into: &out)
+            session.finish(time: time, ending: SessionEnding(via: .refused, from: .server, reason: "upgrade refused with HTTP \(head.status)"), into: &out)
             return
         }
         guard Self.isLongPoll(head: request.head), let answer = LongPollBody.serverResponse(body: body) else { return }
@@ -160,7 +160,7 @@ public struct Pipeline {
             if let token = answer.token, status == 410 {
                 longPoll[token] = session
             } else {
-                session.finish(time: time, ending: (from: .server, reason: "LongPoll session refused with status \(status)"), into: &out)
+                session.finish(time: time, ending: SessionEnding(via: .refused, from: .server, reason: "LongPoll session refused with status \(status)"), into: &out)
             }
         }
     }
@@ -224,12 +224,12 @@ public struct Pipeline {
         taps[tcp] = tap
         apply(events, tcp: tcp, into: &out)  // may still open a session or record a close frame
         guard var session = taps.removeValue(forKey: tcp)?.session else { return }
-        let ending: (from: Direction?, reason: String)
+        let ending: SessionEnding
         switch how {
-        case .fin(let from): ending = (from, "TCP connection closed by the \(from.rawValue) without a close frame")
-        case .reset(let from): ending = (from, "TCP connection reset by the \(from.rawValue)")
-        case .endOfInput: ending = (nil, "still open when the input ended")
-        case .failed(let reason): ending = (nil, reason)
+        case .fin(let from): ending = SessionEnding(via: .tcpFin, from: from, reason: "TCP connection closed by the \(from.rawValue) without a close frame")
+        case .reset(let from): ending = SessionEnding(via: .tcpReset, from: from, reason: "TCP connection reset by the \(from.rawValue)")
+        case .endOfInput: ending = SessionEnding(via: .endOfInput, from: nil, reason: "still open when the input ended")
+        case .failed(let reason): ending = SessionEnding(via: .failed, from: nil, reason: reason)
         }
         session.finish(time: time, ending: ending, into: &out)
     }

@@ -129,6 +129,7 @@ public enum JSONLinesEncoder {
         w.string("type", "close")
         w.int("conn", r.conn)
         w.seconds("time", r.time)
+        w.string("via", r.via.rawValue)
         if let from = r.from { w.string("from", from.rawValue) } else { w.null("from") }
         if let code = r.code { w.int("code", Int(code)) } else { w.null("code") }
         w.string("reason", r.reason)

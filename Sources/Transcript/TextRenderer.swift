@@ -32,10 +32,16 @@ public struct TextRenderer: Sendable {
             let refs = r.finding.refersTo.isEmpty ? "" : " (#" + r.finding.refersTo.map(String.init).joined(separator: ", #") + ")"
             return [Self.clock(r.finding.time), paint("#\(r.conn)", .bold), annotation(r.finding.annotation) + refs].joined(separator: " ")
         case .close(let r):
-            let who = r.from.map { "\($0.rawValue) closed" } ?? "connection ended"
-            let code = r.code.map { " code \($0)" } ?? ""
-            let reason = r.reason.isEmpty ? "" : " \(JSONText.quoted(r.reason))"
-            return [Self.clock(r.time), paint("#\(r.conn)", .bold), paint("close", .dim), who + code + reason].joined(separator: " ")
+            let what: String
+            if r.via == .closeFrame {
+                let who = r.from.map { "close frame from the \($0.rawValue)" } ?? "close frame"
+                let code = r.code.map { ", code \($0)" } ?? ", no code"
+                let reason = r.reason.isEmpty ? "" : ", reason \(JSONText.quoted(r.reason))"
+                what = who + code + reason
+            } else {
+                what = r.reason
+            }
+            return [Self.clock(r.time), paint("#\(r.conn)", .bold), paint("close", .dim), what].joined(separator: " ")
         case .summary(let r):
             return paint(
                 "summary: \(r.connections) connection\(r.connections == 1 ? "" : "s"), \(r.messages) message\(r.messages == 1 ? "" : "s"), "

@@ -58,6 +58,7 @@ public struct TranscriptReader {
         case "close":
             return .close(CloseRecord(
                 conn: try intField(value, "conn"), time: try number(value, "time"),
+                via: value["via"]?.stringValue.flatMap(CloseVia.init(rawValue:)) ?? .closeFrame,
                 from: value["from"]?.stringValue.flatMap(Direction.init(rawValue:)),
                 code: value["code"].flatMap(int).flatMap { UInt16(exactly: $0) },
                 reason: value["reason"]?.stringValue ?? ""))

@@ -116,19 +116,37 @@ public struct AnnotationRecord: Sendable, Hashable {
     }
 }
 
+/// What a `close` line reports.
+public enum CloseVia: String, Sendable, Hashable {
+    /// A WebSocket close frame (one line per side that sent one).
+    case closeFrame = "close-frame"
+    /// The TCP connection ended with a FIN and no close frame had been seen.
+    case tcpFin = "tcp-fin"
+    /// The TCP connection was reset.
+    case tcpReset = "tcp-reset"
+    /// The server refused the upgrade or the LongPoll session.
+    case refused
+    /// The capture or the proxy ended with the connection still open.
+    case endOfInput = "end-of-input"
+    /// The source gave up on the connection (e.g. the upstream could not be reached).
+    case failed
+}
+
 /// How a connection ended: a WebSocket close frame, or the TCP connection going away.
 public struct CloseRecord: Sendable, Hashable {
     public var conn: Int
     public var time: Double
+    public var via: CloseVia
     /// Who closed; nil when nobody did (the capture or the proxy ended first).
     public var from: Direction?
     /// The close code; nil for a close frame without one, or a connection that ended without a close frame.
     public var code: UInt16?
     public var reason: String
 
-    public init(conn: Int, time: Double, from: Direction?, code: UInt16?, reason: String) {
+    public init(conn: Int, time: Double, via: CloseVia = .closeFrame, from: Direction?, code: UInt16?, reason: String) {
         self.conn = conn
         self.time = time
+        self.via = via
         self.from = from
         self.code = code
         self.reason = reason

@@ -73,7 +73,7 @@ import Transcript
         #expect(lines[0] == #"{"type":"session","format":"phxtap/1","source":"basic.pcap","phoenix_version":"1.8.12"}"# + "\n")
         #expect(lines[1] == #"{"type":"open","conn":1,"time":1795947057.277465,"client":"127.0.0.1:60288","server":"127.0.0.1:4000","transport":"websocket","path":"/socket/websocket","params":{"user":"alice","vsn":"2.0.0"},"serializer":"v2","status":101,"vsn":"2.0.0","subprotocols":["phoenix"]}"# + "\n")
         #expect(lines[6] == #"{"type":"annotation","conn":1,"time":1795947067.300000,"rule":"push-timeout","severity":"warning","text":"no reply in 10 s","refers_to":[3]}"# + "\n")
-        #expect(lines[7] == #"{"type":"close","conn":1,"time":1795947057.890666,"from":"client","code":null,"reason":""}"# + "\n")
+        #expect(lines[7] == #"{"type":"close","conn":1,"time":1795947057.890666,"via":"close-frame","from":"client","code":null,"reason":""}"# + "\n")
         #expect(lines[8] == #"{"type":"summary","connections":1,"messages":4,"decode_errors":1,"annotations":{"error":1,"warning":1,"info":0}}"# + "\n")
     }
 
