@@ -1,0 +1,265 @@
+"""One TCP connection of the test server: HTTP/1.1 requests (LongPoll, refused upgrades) and, after a 101,
+WebSocket frames.
+
+Why asyncio.Protocol and not a framework: the replies must be Bandit's at the byte level (header names and
+order, close codes) and the server must keep up with the benchmark load, so there is no per-message task:
+frames are parsed in `data_received` and replies are written in one batch per read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from typing import Any, Callable
+from urllib.parse import parse_qsl, urlsplit
+
+import phx_serializer as ser
+import ws_frames as wsf
+from longpoll import LongPollManager
+from phx_hub import Hub
+from phx_socket import PhxSocket, Version
+
+_REASONS = {101: "Switching Protocols", 200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+            413: "Request Entity Too Large"}
+_CACHE = ("cache-control", "max-age=0, private, must-revalidate")
+_MAX_HEAD = 64 * 1024
+_MAX_BODY = 16 * 1024 * 1024
+
+
+@dataclass
+class ServerConfig:
+    """Everything connections share."""
+
+    hub: Hub
+    version: Version
+    compress: bool
+    routes: list[tuple[str, Any]]
+    longpoll: LongPollManager = field(init=False)
+    longpoll_window: float = 10.0
+
+    def __post_init__(self) -> None:
+        self.longpoll = LongPollManager(self.longpoll_window, self.make_socket)
+
+    def make_socket(self, vsn: int, params: dict[str, str], emit: Callable[[bool, bytes], None]) -> PhxSocket:
+        """A Phoenix socket for one transport connection or LongPoll session."""
+        return PhxSocket(self.hub, vsn, self.version, emit, self.routes, params)
+
+
+def connect_refused(params: dict[str, str], bearer: str | None) -> bool:
+    """The app's `connect/3`: refuse `token=bad` (query param or bearer subprotocol)."""
+    return params.get("token") == "bad" or bearer == "bad"
+
+
+class Connection(asyncio.Protocol):
+    """HTTP until an upgrade, then WebSocket."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.cfg = config
+        self.transport: asyncio.Transport | None = None
+        self.buf = bytearray()
+        self.mode = "http"  # http | ws | ignore | closed
+        self.busy = False
+        self.parser: wsf.FrameParser | None = None
+        self.deflate: wsf.Deflate | None = None
+        self.socket: PhxSocket | None = None
+        self.close_sent = False
+        self._batch: list[bytes] | None = None
+
+    # --- asyncio.Protocol --------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # noqa: D102
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:  # noqa: D102
+        if self.mode == "ws":
+            self._ws_data(data)
+        elif self.mode == "http":
+            self.buf += data
+            if not self.busy:
+                self._http_loop()
+
+    def connection_lost(self, exc: Exception | None) -> None:  # noqa: D102
+        self.mode = "closed"
+        if self.socket is not None:
+            self.socket.terminate()
+
+    # --- output helpers ----------------------------------------------------------------------------
+
+    def _write(self, data: bytes) -> None:
+        if self._batch is not None:
+            self._batch.append(data)
+        elif self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def _respond(self, status: int, headers: list[tuple[str, str]], payload: bytes = b"", close: bool = False) -> None:
+        lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}", f"date: {formatdate(usegmt=True)}"]
+        lines += [f"{k}: {v}" for k, v in headers]
+        self._write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload)
+        if close and self.transport is not None:
+            self.transport.close()
+
+    def _plain(self, status: int, close: bool = False) -> None:
+        self._respond(status, [("content-length", "0"), ("vary", "accept-encoding"), _CACHE], close=close)
+
+    def _json(self, payload: bytes) -> None:
+        self._respond(200, [("content-length", str(len(payload))), ("vary", "accept-encoding"), _CACHE,
+                            ("access-control-allow-origin", "*"),
+                            ("content-type", "application/json; charset=utf-8")], payload)
+
+    # --- HTTP --------------------------------------------------------------------------------------
+
+    def _http_loop(self) -> None:
+        while self.mode == "http" and not self.busy:
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self.buf) > _MAX_HEAD:
+                    self._plain(400, close=True)
+                return
+            try:
+                head = bytes(self.buf[:end]).decode("latin-1").split("\r\n")
+                method, target, _ = head[0].split(" ", 2)
+                headers = {}
+                for line in head[1:]:
+                    name, _, value = line.partition(":")
+                    headers[name.strip().lower()] = value.strip()
+                length = int(headers.get("content-length", "0"))
+            except ValueError:
+                self._plain(400, close=True)
+                return
+            if length > _MAX_BODY or "chunked" in headers.get("transfer-encoding", ""):
+                self._plain(400, close=True)
+                return
+            if len(self.buf) < end + 4 + length:
+                return
+            payload = bytes(self.buf[end + 4:end + 4 + length])
+            del self.buf[:end + 4 + length]
+            self._request(method, target, headers, payload)
+
+    def _request(self, method: str, target: str, headers: dict[str, str], payload: bytes) -> None:
+        url = urlsplit(target)
+        params = dict(parse_qsl(url.query, keep_blank_values=True))
+        path = url.path.rstrip("/")
+        if path == "/socket/websocket":
+            self._upgrade(method, params, headers)
+        elif path == "/socket/longpoll":
+            self._longpoll(method, params, headers, payload)
+        else:
+            self._plain(404)
+
+    def _longpoll(self, method: str, params: dict[str, str], headers: dict[str, str], payload: bytes) -> None:
+        lp = self.cfg.longpoll
+        if method == "POST":
+            self._json(lp.post(params, headers, payload))
+        elif method == "OPTIONS":
+            self._respond(200, [("content-length", "0"), _CACHE, ("access-control-allow-origin", "*"),
+                                ("access-control-allow-headers", "content-type, x-phoenix-longpoll-token"),
+                                ("access-control-allow-methods", "GET, POST, OPTIONS")])
+        elif method == "GET":
+            self.busy = True
+            task = asyncio.ensure_future(lp.get(params, headers))
+            task.add_done_callback(self._poll_done)
+        else:
+            self._plain(400)
+
+    def _poll_done(self, task: asyncio.Future[bytes]) -> None:
+        self.busy = False
+        if self.mode != "http" or task.cancelled():
+            return
+        self._json(task.result())
+        self._http_loop()
+
+    def _upgrade(self, method: str, params: dict[str, str], headers: dict[str, str]) -> None:
+        key = headers.get("sec-websocket-key")
+        if (method != "GET" or "websocket" not in headers.get("upgrade", "").lower()
+                or "upgrade" not in headers.get("connection", "").lower() or not key
+                or headers.get("sec-websocket-version") != "13"):
+            self._plain(400)
+            return
+        protocols = [p.strip() for p in headers.get("sec-websocket-protocol", "").split(",") if p.strip()]
+        bearer = None
+        for p in protocols:
+            if p.startswith("base64url.bearer.phx."):
+                raw = p[len("base64url.bearer.phx."):]
+                try:
+                    bearer = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+                except ValueError:
+                    bearer = ""
+        vsn = ser.parse_vsn(params.get("vsn"))
+        if vsn is None or connect_refused(params, bearer):
+            self._plain(403)  # Phoenix refuses before the upgrade: 403, empty body
+            return
+        reply = [("upgrade", "websocket"), ("connection", "Upgrade"), ("sec-websocket-accept", wsf.accept_key(key))]
+        if "phoenix" in protocols:
+            reply.append(("sec-websocket-protocol", "phoenix"))
+        if self.cfg.compress:
+            negotiated = wsf.negotiate_deflate(headers.get("sec-websocket-extensions"))
+            if negotiated is not None:
+                reply.append(("sec-websocket-extensions", negotiated[0]))
+                self.deflate = negotiated[1]
+        reply.append(_CACHE)
+        self._respond(101, reply)
+        self.mode = "ws"
+        self.parser = wsf.FrameParser(expect_mask=True, deflate=self.deflate)
+        self.socket = self.cfg.make_socket(vsn, params, self._emit)
+        rest = bytes(self.buf)
+        self.buf.clear()
+        if rest:
+            self._ws_data(rest)
+
+    # --- WebSocket ---------------------------------------------------------------------------------
+
+    def _emit(self, is_binary: bool, data: bytes) -> None:
+        if self.close_sent:
+            return
+        opcode = wsf.BINARY if is_binary else wsf.TEXT
+        if self.deflate is not None:
+            self._write(wsf.encode_frame(opcode, self.deflate.compress(data), rsv1=True))
+        else:
+            self._write(wsf.encode_frame(opcode, data))
+
+    def _close(self, code: int | None) -> None:
+        if not self.close_sent:
+            self._write(wsf.encode_frame(wsf.CLOSE, wsf.close_payload(code)))
+            self.close_sent = True
+        self._flush()
+        if self.transport is not None:
+            self.transport.close()
+        self.mode = "closed"
+        if self.socket is not None:
+            self.socket.terminate()
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, None
+        if batch and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(b"".join(batch))
+
+    def _ws_data(self, data: bytes) -> None:
+        assert self.parser is not None and self.socket is not None
+        self._batch = []
+        try:
+            for ev in self.parser.feed(data):
+                if self.mode != "ws":
+                    break
+                if isinstance(ev, wsf.Message):
+                    try:
+                        msg = ser.decode(self.socket.vsn, ev.opcode == wsf.BINARY, ev.data)
+                    except ser.DecodeError:
+                        self._close(1011)  # the socket process crashes: close 1011 at once, then FIN
+                        return
+                    self.socket.handle_in(msg)
+                elif isinstance(ev, wsf.Control):
+                    if ev.opcode == wsf.PING:
+                        self._write(wsf.encode_frame(wsf.PONG, ev.data))
+                    elif ev.opcode == wsf.CLOSE:
+                        self._close(1000 if ev.code is None else ev.code)
+                        return
+                elif isinstance(ev, wsf.ProtocolError):
+                    self._close(ev.code)
+                    return
+                elif isinstance(ev, wsf.Unmasked):
+                    self.mode = "ignore"  # what Bandit 1.8 did: no close, no reply, later frames ignored
+        finally:
+            self._flush()
