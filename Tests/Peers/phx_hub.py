@@ -12,7 +12,7 @@ import struct
 import time
 from typing import TYPE_CHECKING, Any
 
-from phx_json import Ordered
+from phx_json import HoldsOrdered, Ordered
 
 if TYPE_CHECKING:
     from phx_socket import Channel
@@ -65,7 +65,7 @@ class Hub:
         else:
             m.update(meta)
         self._presence.setdefault(channel.topic, []).append((key, m, channel.uid))
-        self.broadcast(channel.topic, "presence_diff", {"joins": {key: {"metas": [m]}}, "leaves": {}})
+        self.broadcast(channel.topic, "presence_diff", HoldsOrdered(joins={key: {"metas": [m]}}, leaves={}))
 
     def untrack(self, channel: Channel) -> None:
         """Drop the channel's presences and broadcast the leave diff to the remaining subscribers."""
@@ -77,11 +77,11 @@ class Hub:
         leaves: dict[str, Any] = {}
         for key, meta, _ in gone:
             leaves.setdefault(key, {"metas": []})["metas"].append(meta)
-        self.broadcast(channel.topic, "presence_diff", {"joins": {}, "leaves": leaves}, exclude=channel)
+        self.broadcast(channel.topic, "presence_diff", HoldsOrdered(joins={}, leaves=leaves), exclude=channel)
 
     def state(self, topic: str) -> dict[str, Any]:
         """`Presence.list/1`: key -> {metas: [...]}, metas in tracking order."""
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = HoldsOrdered()
         for key, meta, _ in self._presence.get(topic, []):
             out.setdefault(key, {"metas": []})["metas"].append(meta)
         return out

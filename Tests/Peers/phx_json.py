@@ -18,14 +18,18 @@ class Ordered(dict):  # type: ignore[type-arg]
     """A JSON object whose keys are written in insertion order instead of sorted."""
 
 
-def _contains_ordered(value: Any) -> bool:
-    if isinstance(value, Ordered):
-        return True
-    if isinstance(value, dict):
-        return any(_contains_ordered(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_contains_ordered(v) for v in value)
-    return False
+class HoldsOrdered(dict):  # type: ignore[type-arg]
+    """A payload (sorted itself) with `Ordered` objects somewhere inside; marking it saves a search of every
+    payload on the hot path."""
+
+
+def _reject(constant: str) -> Any:
+    raise ValueError(f"invalid JSON constant {constant}")
+
+
+_SORTED = json.JSONEncoder(separators=_SEPARATORS, ensure_ascii=False, sort_keys=True, allow_nan=False)
+_AS_BUILT = json.JSONEncoder(separators=_SEPARATORS, ensure_ascii=False, allow_nan=False)
+_DECODER = json.JSONDecoder(parse_constant=_reject)
 
 
 def _sorted_copy(value: Any) -> Any:
@@ -38,18 +42,16 @@ def _sorted_copy(value: Any) -> Any:
     return value
 
 
-def encode(value: Any) -> str:
-    """Compact JSON with sorted keys except inside `Ordered` objects (Python sorts str by code point, which is
-    the same order as Erlang's byte-wise order of UTF-8 binaries)."""
-    if _contains_ordered(value):
-        return json.dumps(_sorted_copy(value), separators=_SEPARATORS, ensure_ascii=False, allow_nan=False)
-    return json.dumps(value, separators=_SEPARATORS, ensure_ascii=False, sort_keys=True, allow_nan=False)
+def encode(value: Any, ordered: bool = False) -> str:
+    """Compact JSON with sorted keys, except inside `Ordered` objects when `ordered` says there are some
+    (Python sorts str by code point, the same order as Erlang's byte order of UTF-8 binaries)."""
+    if ordered:
+        return _AS_BUILT.encode(_sorted_copy(value))
+    return _SORTED.encode(value)
 
 
 def decode(text: str | bytes) -> Any:
     """Strict JSON decoding: NaN and Infinity are not JSON, so Jason would reject them and so do we."""
-
-    def _reject(constant: str) -> Any:
-        raise ValueError(f"invalid JSON constant {constant}")
-
-    return json.loads(text, parse_constant=_reject)
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8")
+    return _DECODER.decode(text)

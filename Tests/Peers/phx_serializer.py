@@ -141,10 +141,12 @@ def encode(vsn: int, join_ref: JsonRef, ref: JsonRef, topic: str, event: str, pa
         return True, _binary(kind, join_ref, ref, topic, event, bytes(payload))
     else:
         body = payload
+    ordered = isinstance(body, phx_json.HoldsOrdered)
     if vsn == 1:
         # V1 never sends join_ref (Map.take([:topic, :event, :payload, :ref])).
-        return False, phx_json.encode({"event": event, "payload": body, "ref": ref, "topic": topic}).encode()
-    return False, phx_json.encode([join_ref, ref, topic, event, body]).encode()
+        envelope: Any = {"event": event, "payload": body, "ref": ref, "topic": topic}
+        return False, phx_json.encode(envelope, ordered).encode()
+    return False, phx_json.encode([join_ref, ref, topic, event, body], ordered).encode()
 
 
 def _binary(kind: int, join_ref: JsonRef, ref: JsonRef, topic: str, name: str, payload: bytes) -> bytes:
