@@ -77,7 +77,7 @@ async def _wait_for(cond: asyncio.Condition, pred: Any, timeout: float) -> None:
 async def replay_websocket(name: str, base: str, timeout: float = 3.0, compression: str | None = None) -> Outcome:
     """Open every stream of the capture with its URL, send its client messages in capture order (each one after
     the server messages that came before it in the capture), then close like phoenix.js (an empty close)."""
-    requests = [h for h in load(name, "http") if h["kind"] == "request"]
+    requests = [h for h in load(name, "http") if h["kind"] == "request" and "/websocket" in h["uri"]]
     messages = load(name, "expected")
     out = Outcome()
     conns: dict[int, Any] = {}

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import phx_serializer as ser
 import ws_frames as wsf
+from live_counter import live_page
 from longpoll import LongPollManager
 from phx_hub import Hub
 from phx_socket import PhxSocket, Version
@@ -35,16 +36,20 @@ class ServerConfig:
     hub: Hub
     version: Version
     compress: bool
-    routes: list[tuple[str, Any]]
-    longpoll: LongPollManager = field(init=False)
+    mounts: dict[str, list[tuple[str, Any]]]  # "/socket" -> channel routes
     longpoll_window: float = 10.0
+    longpolls: dict[str, LongPollManager] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.longpoll = LongPollManager(self.longpoll_window, self.make_socket)
+        self.longpolls = {mount: LongPollManager(self.longpoll_window, self._factory(mount)) for mount in self.mounts}
 
-    def make_socket(self, vsn: int, params: dict[str, str], emit: Callable[[bool, bytes], None]) -> PhxSocket:
-        """A Phoenix socket for one transport connection or LongPoll session."""
-        return PhxSocket(self.hub, vsn, self.version, emit, self.routes, params)
+    def _factory(self, mount: str) -> Callable[[int, dict[str, str], Callable[[bool, bytes], None]], PhxSocket]:
+        return lambda vsn, params, emit: self.make_socket(mount, vsn, params, emit)
+
+    def make_socket(self, mount: str, vsn: int, params: dict[str, str],
+                    emit: Callable[[bool, bytes], None]) -> PhxSocket:
+        """A Phoenix socket for one transport connection or LongPoll session on `mount`."""
+        return PhxSocket(self.hub, vsn, self.version, emit, self.mounts[mount], params)
 
 
 def connect_refused(params: dict[str, str], bearer: str | None) -> bool:
@@ -141,16 +146,20 @@ class Connection(asyncio.Protocol):
     def _request(self, method: str, target: str, headers: dict[str, str], payload: bytes) -> None:
         url = urlsplit(target)
         params = dict(parse_qsl(url.query, keep_blank_values=True))
-        path = url.path.rstrip("/")
-        if path == "/socket/websocket":
-            self._upgrade(method, params, headers)
-        elif path == "/socket/longpoll":
-            self._longpoll(method, params, headers, payload)
+        mount, _, transport = url.path.rstrip("/").rpartition("/")
+        if mount in self.cfg.mounts and transport == "websocket":
+            self._upgrade(mount, method, params, headers)
+        elif mount in self.cfg.mounts and transport == "longpoll":
+            self._longpoll(self.cfg.longpolls[mount], method, params, headers, payload)
+        elif method == "GET" and url.path == "/counter":
+            page = live_page().encode()
+            self._respond(200, [("content-length", str(len(page))), ("vary", "accept-encoding"),
+                                ("content-type", "text/html; charset=utf-8"), _CACHE], page)
         else:
             self._plain(404)
 
-    def _longpoll(self, method: str, params: dict[str, str], headers: dict[str, str], payload: bytes) -> None:
-        lp = self.cfg.longpoll
+    def _longpoll(self, lp: LongPollManager, method: str, params: dict[str, str], headers: dict[str, str],
+                  payload: bytes) -> None:
         if method == "POST":
             self._json(lp.post(params, headers, payload))
         elif method == "OPTIONS":
@@ -171,7 +180,7 @@ class Connection(asyncio.Protocol):
         self._json(task.result())
         self._http_loop()
 
-    def _upgrade(self, method: str, params: dict[str, str], headers: dict[str, str]) -> None:
+    def _upgrade(self, mount: str, method: str, params: dict[str, str], headers: dict[str, str]) -> None:
         key = headers.get("sec-websocket-key")
         if (method != "GET" or "websocket" not in headers.get("upgrade", "").lower()
                 or "upgrade" not in headers.get("connection", "").lower() or not key
@@ -203,7 +212,7 @@ class Connection(asyncio.Protocol):
         self._respond(101, reply)
         self.mode = "ws"
         self.parser = wsf.FrameParser(expect_mask=True, deflate=self.deflate)
-        self.socket = self.cfg.make_socket(vsn, params, self._emit)
+        self.socket = self.cfg.make_socket(mount, vsn, params, self._emit)
         rest = bytes(self.buf)
         self.buf.clear()
         if rest:

@@ -20,6 +20,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from http_conn import Connection, ServerConfig  # noqa: E402
+from live_counter import live_routes  # noqa: E402
 from phx_channels import default_routes  # noqa: E402
 from phx_hub import Hub  # noqa: E402
 from phx_socket import parse_version  # noqa: E402
@@ -41,7 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def serve(args: argparse.Namespace) -> None:
     """Listen until SIGINT/SIGTERM."""
     config = ServerConfig(hub=Hub(), version=parse_version(args.phoenix_version), compress=args.compress,
-                          routes=default_routes(), longpoll_window=args.longpoll_window_ms / 1000)
+                          mounts={"/socket": default_routes(), "/live": live_routes()}, longpoll_window=args.longpoll_window_ms / 1000)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: Connection(config), args.host, args.port, backlog=1024)
     port = server.sockets[0].getsockname()[1]

@@ -39,6 +39,9 @@ class Behaviour(Protocol):
     def after_join(self, socket: PhxSocket, channel: Channel, payload: Any) -> None: ...
     def handle_in(self, socket: PhxSocket, channel: Channel, msg: ClientMessage) -> None: ...
 
+    # Optional: `leave_order() -> "close_first"` for modules that send phx_close before the leave reply
+    # (LiveView); plain channels reply first.
+
 
 class Channel:
     """One joined topic on one socket (a channel process in Phoenix)."""
@@ -114,8 +117,12 @@ class PhxSocket:
                 self.send(None, msg.ref, topic, "phx_reply", Reply("error", {"reason": "unmatched topic"}))
         elif event == "phx_leave":
             if self._leave_accepted(msg.join_ref, current.join_ref):
-                self.reply(current, msg.ref, "ok", {})
-                self.drop(current, "phx_close")
+                if getattr(current.behaviour, "leave_order", lambda: "reply_first")() == "close_first":
+                    self.drop(current, "phx_close")
+                    self.send(current.join_ref, msg.ref, current.topic, "phx_reply", Reply("ok", {}))
+                else:
+                    self.reply(current, msg.ref, "ok", {})
+                    self.drop(current, "phx_close")
         elif self._forwarded(msg.join_ref, current.join_ref):
             current.behaviour.handle_in(self, current, msg)
 

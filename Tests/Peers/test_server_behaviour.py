@@ -169,3 +169,12 @@ def test_load_generator_refuses_non_loopback() -> None:
     proc = subprocess.run([sys.executable, os.path.join(HERE, "load.py"), "--url", "ws://192.0.2.1:4000/socket/websocket"],
                           capture_output=True, text=True, timeout=20)
     assert proc.returncode != 0 and "loopback" in proc.stderr
+
+
+def test_liveview_page_and_stale_join(server) -> None:
+    with urllib.request.urlopen(server.url("/counter", "http"), timeout=3) as r:
+        page = r.read().decode()
+    assert 'data-phx-session="SFMyNTY.' in page and "count: 0" in page
+    got, _ = asyncio.run(_session(server.url("/live/websocket?vsn=2.0.0"),
+                                  [["1", "1", "lv:phx-x", "phx_join", {"url": "http://x/counter"}]], 1))
+    assert got == [["1", "1", "lv:phx-x", "phx_reply", {"response": {"reason": "stale"}, "status": "error"}]]

@@ -10,7 +10,7 @@ import pytest
 import capture_replay as cr
 from longpoll_replay import replay_longpoll
 
-WEBSOCKET_CAPTURES = ["basic", "binary", "errors", "heartbeat", "presence", "v1"]
+WEBSOCKET_CAPTURES = ["basic", "binary", "errors", "heartbeat", "presence", "v1", "liveview"]
 
 
 @pytest.mark.parametrize("name", WEBSOCKET_CAPTURES)
