@@ -36,11 +36,14 @@ class Raw:
         """Connect to /socket/websocket?query."""
         return cls(await websockets.connect(f"{base}/socket/websocket?{query}", max_size=None, compression=None))
 
+    async def send(self, message: Any) -> None:
+        """Send one message: list/dict as compact JSON (as phoenix.js writes it), bytes as a binary frame."""
+        await self.ws.send(message if isinstance(message, (bytes, str)) else json.dumps(message, separators=(",", ":")))
+
     async def step(self, message: Any, expect: int) -> list[Any]:
-        """Send one message (list/dict as compact JSON, bytes as binary) and read exactly `expect` messages."""
+        """Send one message (None: nothing) and read exactly `expect` messages."""
         if message is not None:
-            data = message if isinstance(message, (bytes, str)) else json.dumps(message, separators=(",", ":"))
-            await self.ws.send(data)
+            await self.send(message)
         return [await self.read() for _ in range(expect)]
 
     async def read(self) -> Any:
@@ -218,5 +221,31 @@ async def longpoll(base: str, http: str, log: ClientLog) -> None:
         await collect(2)
 
 
-SCENARIOS = {"raw_v2_text": raw_v2_text, "raw_v2_binary": raw_v2_binary, "raw_v1": raw_v1,
+async def raw_client_bugs(base: str, http: str, log: ClientLog) -> None:
+    """Client mistakes from PROTOCOL.md section 11 that a 1.7 server tolerates or answers oddly, for the
+    checker: a join with a null join_ref (supabase-py #1627), a push with a null join_ref (Slipstream), two
+    outstanding pushes with the same ref, leave and rejoin back to back (supabase-py #1311), a push with the
+    join_ref of a closed join, and a push before the join reply arrived."""
+    c = await Raw.open(base, "token=bugs&vsn=2.0.0")
+    t = "room:bugs"
+    joined = await c.step([None, "1", t, "phx_join", {"name": "bug"}], 4)
+    check(joined[0][:2] == ["1", "1"], "a null join_ref join is keyed by its ref")
+    check((await c.step([None, "2", t, "ping", {}], 1))[0][:2] == ["1", "2"], "null join_ref push answered on 1.7")
+    await c.send(["1", "3", t, "slow", {"a": 1}])
+    dup = await c.step(["1", "3", t, "slow", {"a": 2}], 2)
+    check([m[1] for m in dup] == ["3", "3"], "two replies with the same ref")
+    await c.send(["1", "4", t, "phx_leave", {}])
+    again = await c.step(["5", "5", t, "phx_join", {"name": "bug"}], 6)
+    check([m[3] for m in again[:3]] == ["phx_reply", "phx_close", "phx_reply"], "leave reply, close, join reply")
+    check((await c.step(["5", "6", t, "stop", {}], 1))[0][3] == "phx_close", "stop")
+    late = await c.step(["5", "7", t, "ping", {}], 1)
+    check(late[0][0] is None and late[0][4]["response"] == {"reason": "unmatched topic"}, "push after close")
+    await c.send(["8", "8", "room:eager", "phx_join", {"name": "eager"}])
+    eager = await c.step(["8", "9", "room:eager", "ping", {"early": True}], 5)
+    check(eager[4][:2] == ["8", "9"], "a push sent before the join reply is handled after the join")
+    await c.quiet()
+    await c.close()
+
+
+SCENARIOS = {"raw_v2_text": raw_v2_text, "raw_client_bugs": raw_client_bugs, "raw_v2_binary": raw_v2_binary, "raw_v1": raw_v1,
              "raw_presence": raw_presence, "refused": refused, "longpoll": longpoll}

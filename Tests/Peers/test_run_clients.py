@@ -23,7 +23,7 @@ def test_all_scenarios_pass_and_logs_are_stable(server, tmp_path) -> None:
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     results = _run(server, str(first))
     assert {r["scenario"] for r in results} == {
-        "raw_v2_text", "raw_v2_binary", "raw_v1", "raw_presence", "refused", "longpoll",
+        "raw_v2_text", "raw_client_bugs", "raw_v2_binary", "raw_v1", "raw_presence", "refused", "longpoll",
         "phoenix_client_v2", "phoenix_client_v1", "realtime"}
     _run(server, str(second))
     assert comparable(str(first)) == comparable(str(second))
