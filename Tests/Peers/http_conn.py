@@ -38,6 +38,7 @@ class ServerConfig:
     compress: bool
     mounts: dict[str, list[tuple[str, Any]]]  # "/socket" -> channel routes
     longpoll_window: float = 10.0
+    ws_timeout: float = 60.0
     longpolls: dict[str, LongPollManager] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -57,6 +58,14 @@ def connect_refused(params: dict[str, str], bearer: str | None) -> bool:
     return params.get("token") == "bad" or bearer == "bad"
 
 
+def bandit_close_reply(code: int | None) -> int:
+    """The code Bandit answers a client close with (RFC 6455 7.4.1-2): 1000 for an empty close or a code a
+    client may send, 1002 for the reserved ones (1004-1006, 1012-2999, below 1000)."""
+    if code is None or 1000 <= code <= 1003 or 1007 <= code <= 1011 or code > 2999:
+        return 1000
+    return 1002
+
+
 class Connection(asyncio.Protocol):
     """HTTP until an upgrade, then WebSocket."""
 
@@ -71,6 +80,8 @@ class Connection(asyncio.Protocol):
         self.socket: PhxSocket | None = None
         self.close_sent = False
         self._batch: list[bytes] | None = None
+        self._last_rx = 0.0
+        self._idle: asyncio.TimerHandle | None = None
 
     # --- asyncio.Protocol --------------------------------------------------------------------------
 
@@ -88,6 +99,8 @@ class Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:  # noqa: D102
         self.mode = "closed"
+        if self._idle is not None:
+            self._idle.cancel()
         if self.socket is not None:
             self.socket.terminate()
 
@@ -213,6 +226,8 @@ class Connection(asyncio.Protocol):
         self.mode = "ws"
         self.parser = wsf.FrameParser(expect_mask=True, deflate=self.deflate)
         self.socket = self.cfg.make_socket(mount, vsn, params, self._emit)
+        self._last_rx = asyncio.get_running_loop().time()
+        self._arm_idle(self.cfg.ws_timeout)
         rest = bytes(self.buf)
         self.buf.clear()
         if rest:
@@ -245,8 +260,22 @@ class Connection(asyncio.Protocol):
         if batch and self.transport is not None and not self.transport.is_closing():
             self.transport.write(b"".join(batch))
 
+    def _arm_idle(self, delay: float) -> None:
+        self._idle = asyncio.get_running_loop().call_later(delay, self._idle_check)
+
+    def _idle_check(self) -> None:
+        # Phoenix's `timeout` (60 s): no data from the client for that long and Bandit closes with 1002.
+        if self.mode != "ws":
+            return
+        left = self._last_rx + self.cfg.ws_timeout - asyncio.get_running_loop().time()
+        if left > 0:
+            self._arm_idle(left)
+        else:
+            self._close(1002)
+
     def _ws_data(self, data: bytes) -> None:
         assert self.parser is not None and self.socket is not None
+        self._last_rx = asyncio.get_running_loop().time()
         self._batch = []
         try:
             for ev in self.parser.feed(data):
@@ -263,7 +292,7 @@ class Connection(asyncio.Protocol):
                     if ev.opcode == wsf.PING:
                         self._write(wsf.encode_frame(wsf.PONG, ev.data))
                     elif ev.opcode == wsf.CLOSE:
-                        self._close(1000 if ev.code is None else ev.code)
+                        self._close(bandit_close_reply(ev.code))
                         return
                 elif isinstance(ev, wsf.ProtocolError):
                     self._close(ev.code)

@@ -35,6 +35,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--phoenix-version", default="1.7.24",
                    help="server behaviour for stale join_refs: <1.8.3 forwards, 1.8.3-1.8.11 drops stale and null, "
                         ">=1.8.12 drops stale only")
+    p.add_argument("--ws-timeout-ms", type=int, default=60_000,
+                   help="close a WebSocket (1002, as Bandit) after this long without client data (Phoenix: 60000)")
     p.add_argument("--longpoll-window-ms", type=int, default=10_000, help="LongPoll poll window (Phoenix: 10000)")
     return p.parse_args(argv)
 
@@ -42,7 +44,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def serve(args: argparse.Namespace) -> None:
     """Listen until SIGINT/SIGTERM."""
     config = ServerConfig(hub=Hub(), version=parse_version(args.phoenix_version), compress=args.compress,
-                          mounts={"/socket": default_routes(), "/live": live_routes()}, longpoll_window=args.longpoll_window_ms / 1000)
+                          mounts={"/socket": default_routes(), "/live": live_routes()}, longpoll_window=args.longpoll_window_ms / 1000,
+                          ws_timeout=args.ws_timeout_ms / 1000)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: Connection(config), args.host, args.port, backlog=1024)
     port = server.sockets[0].getsockname()[1]

@@ -178,3 +178,22 @@ def test_liveview_page_and_stale_join(server) -> None:
     got, _ = asyncio.run(_session(server.url("/live/websocket?vsn=2.0.0"),
                                   [["1", "1", "lv:phx-x", "phx_join", {"url": "http://x/counter"}]], 1))
     assert got == [["1", "1", "lv:phx-x", "phx_reply", {"response": {"reason": "stale"}, "status": "error"}]]
+
+
+@pytest.mark.parametrize("code,reply", [(None, 1000), (1000, 1000), (1001, 1000), (4000, 1000), (1012, 1002),
+                                        (2999, 1002)])
+def test_close_is_answered_like_bandit(server, code: int | None, reply: int) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=2) as sock:
+        sock.sendall(b"GET /socket/websocket?vsn=2.0.0 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     b"Sec-WebSocket-Version: 13\r\n\r\n")
+        sock.recv(4096)
+        sock.sendall(wsf.encode_frame(wsf.CLOSE, wsf.close_payload(code), mask=b"abcd"))
+        assert sock.recv(100) == bytes((0x88, 2)) + reply.to_bytes(2, "big")
+        assert sock.recv(100) == b""  # then FIN
+
+
+def test_idle_websocket_is_closed_with_1002(server_factory) -> None:
+    s = server_factory("--ws-timeout-ms", "300")
+    got, close = asyncio.run(_session(s.url("/socket/websocket?vsn=2.0.0"), [], 0, wait=1.0))
+    assert got == [] and close is not None and close.code == 1002
