@@ -47,7 +47,7 @@ let package = Package(
         // Benchmarks (bench/*.sh build this in release mode).
         .executableTarget(
             name: "phxtap-bench",
-            dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"],
+            dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript", "CPcap"],
             path: "bench/PhxtapBench",
             swiftSettings: strictSwift
         ),
