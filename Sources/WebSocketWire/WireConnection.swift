@@ -29,6 +29,7 @@ public struct WireConnection: Sendable {
         var resync: FrameResync?
         /// Lost byte count to report when HTTP resynchronises.
         var httpGapMissing: Int?
+        var httpGapPending = false
         var heldOverflowReported = false
     }
 
@@ -116,8 +117,11 @@ public struct WireConnection: Sendable {
         var side = take(direction)
         if side.http.gap(missing: missing) {
             events.append(.violation(from: direction, .gap(missing: missing, skipped: 0, resumed: "inside the same HTTP body, kept as truncated"), time: time))
-        } else {
+        } else if side.httpGapPending {
             side.httpGapMissing = Self.sum(side.httpGapMissing, missing)
+        } else {
+            side.httpGapPending = true
+            side.httpGapMissing = missing
         }
         put(direction, side)
         drainHTTP(direction, time: time, into: &events)
@@ -144,6 +148,10 @@ public struct WireConnection: Sendable {
                 }
                 side.assembler.finish(time: time, into: &events)
             } else {
+                if let skipped = side.http.resyncSkipped {
+                    let v = WireViolation.gap(missing: side.httpGapMissing, skipped: skipped, resumed: "never: the connection ended first")
+                    events.append(.violation(from: direction, v, time: time))
+                }
                 switch side.http.finish() {
                 case .clean: break
                 case .message(let m): emit(m, time: time, into: &events)
@@ -175,7 +183,10 @@ public struct WireConnection: Sendable {
             switch output {
             case .resynchronised(let skipped):
                 let missing = direction == .client ? client.httpGapMissing : server.httpGapMissing
-                modify(direction) { $0.httpGapMissing = nil }
+                modify(direction) {
+                    $0.httpGapMissing = nil
+                    $0.httpGapPending = false
+                }
                 events.append(.violation(from: direction, .gap(missing: missing, skipped: skipped, resumed: "at the next HTTP message"), time: time))
             case .message(let m):
                 emit(m, time: time, into: &events)
