@@ -31,6 +31,32 @@ public struct WireConnection: Sendable {
         var httpGapMissing: Int?
         var httpGapPending = false
         var heldOverflowReported = false
+
+        mutating func feedFrames(
+            _ bytes: ArraySlice<UInt8>, from direction: Direction, compressed: Bool, maxPayload: Int, time: Double,
+            into events: inout [WireEvent]
+        ) {
+            var input = bytes
+            if resync != nil {
+                guard let rest = resync!.feed(input, direction: direction, compressed: compressed, maxPayload: maxPayload) else { return }
+                let r = resync!
+                resync = nil
+                events.append(.violation(from: direction, .gap(missing: r.missing, skipped: r.skipped, resumed: "at a frame header"), time: time))
+                input = rest[...]
+            }
+            if !pendingHeader.isEmpty {
+                pendingHeader.append(contentsOf: input)
+                input = pendingHeader[...]
+                pendingHeader = []
+            }
+            input.withUnsafeBufferPointer { buf in
+                var index = 0
+                while let frame = frames.parse(buf, index: &index) {
+                    assembler.push(frame, time: time, into: &events)
+                }
+                if index < buf.count { pendingHeader = Array(buf[index...]) }
+            }
+        }
     }
 
     /// The limits given at creation.
@@ -256,27 +282,14 @@ public struct WireConnection: Sendable {
     }
 
     mutating func feedFrames(_ bytes: ArraySlice<UInt8>, from direction: Direction, time: Double, into events: inout [WireEvent]) {
-        var side = take(direction)
-        defer { put(direction, side) }
-        var input = bytes
-        if side.resync != nil {
-            guard let rest = side.resync!.feed(input, direction: direction, compressed: deflate != nil, maxPayload: limits.maxFramePayload) else { return }
-            let r = side.resync!
-            side.resync = nil
-            events.append(.violation(from: direction, .gap(missing: r.missing, skipped: r.skipped, resumed: "at a frame header"), time: time))
-            input = rest[...]
-        }
-        if !side.pendingHeader.isEmpty {
-            side.pendingHeader.append(contentsOf: input)
-            input = side.pendingHeader[...]
-            side.pendingHeader = []
-        }
-        input.withUnsafeBufferPointer { buf in
-            var index = 0
-            while let frame = side.frames.parse(buf, index: &index) {
-                side.assembler.push(frame, time: time, into: &events)
-            }
-            if index < buf.count { side.pendingHeader = Array(buf[index...]) }
+        // In place, not through take/put: a payload in progress must stay uniquely referenced,
+        // or every chunk of a large frame would copy it.
+        let compressed = deflate != nil
+        let maxPayload = limits.maxFramePayload
+        if direction == .client {
+            client.feedFrames(bytes, from: .client, compressed: compressed, maxPayload: maxPayload, time: time, into: &events)
+        } else {
+            server.feedFrames(bytes, from: .server, compressed: compressed, maxPayload: maxPayload, time: time, into: &events)
         }
     }
 
@@ -296,7 +309,8 @@ public struct WireConnection: Sendable {
         return a + b
     }
 
-    /// Moves a side out (so its buffers stay uniquely referenced while they change).
+    /// A copy of a side, for the rare paths (gaps, the end) that change several of its parts;
+    /// the hot path mutates the side in place instead.
     mutating func take(_ direction: Direction) -> Side {
         direction == .client ? client : server
     }
