@@ -145,4 +145,49 @@ import WebSocketWire
         #expect(violationIDs(events) == ["malformed-http"])
         #expect(c.feed(upgradeRequest, from: .client, time: 0).isEmpty)
     }
+
+    @Test func tooMuchBeforeUpgradeIsCappedOnce() {
+        var c = WireConnection(limits: WireLimits(maxHeldBeforeUpgrade: 100))
+        var events = c.feed(upgradeRequest, from: .client, time: 0)
+        events += c.feed([UInt8](repeating: 0x81, count: 80), from: .client, time: 0)
+        events += c.feed([UInt8](repeating: 0x81, count: 80), from: .client, time: 0)
+        events += c.feed([UInt8](repeating: 0x81, count: 80), from: .client, time: 0)
+        #expect(violationIDs(events) == ["too-much-before-upgrade"])
+    }
+
+    @Test func invalidDeflateAnswerIsReportedAndFollowed() {
+        var c = WireConnection()
+        let events = run(&c, [(.client, upgradeRequest), (.server, upgradeResponse(extensions: "permessage-deflate; client_max_window_bits"))])
+        #expect(events.contains(.violation(from: .server, .invalidExtensionNegotiation("client_max_window_bits needs a value in the server's answer"), time: 0)))
+        #expect(c.deflateParameters == DeflateParameters())
+    }
+
+    @Test func nonMinimalLength() {
+        // 81 7e 00 03 5b 31 5d: "[1]" with its 3-byte length in the 16-bit form.
+        var c = WireConnection.assumingWebSocket()
+        let events = c.feed(hex("81 7e 00 03 5b 31 5d"), from: .server, time: 0)
+        #expect(violationIDs(events) == ["non-minimal-payload-length"])
+        #expect(messages(events) == ["server text [1]"])
+    }
+
+    @Test func gapOnCompressedStreamWithContextTakeover() {
+        var c = WireConnection.assumingWebSocket(deflate: DeflateParameters())
+        let events = c.gap(from: .server, missing: nil, time: 0)
+        #expect(violationIDs(events) == ["compression-context-lost"])
+        // Without context takeover nothing is lost beyond the message in progress.
+        var n = WireConnection.assumingWebSocket(deflate: DeflateParameters(serverNoContextTakeover: true))
+        #expect(n.gap(from: .server, missing: nil, time: 0).isEmpty)
+    }
+
+    @Test func upgradeSeenOnlyFromTheResponse() {
+        // A capture that starts after the request: the 101 alone switches the connection.
+        var c = WireConnection()
+        let events = run(&c, [(.server, upgradeResponse() + serverFrame(0x1, "[1]"))])
+        guard case .upgraded(let request, _, _, _) = events[1] else {
+            Issue.record("expected upgraded, got \(events)")
+            return
+        }
+        #expect(request == nil)
+        #expect(messages(events) == ["server text [1]"])
+    }
 }
