@@ -11,6 +11,9 @@ public import PhoenixProtocol
 /// answer is 101, more HTTP otherwise). Bytes after the heads that switch the connection are
 /// the first frames. Memory: the frame and message in progress, a partial header, and HTTP
 /// heads, each bounded by `WireLimits`.
+///
+/// With permessage-deflate a connection holds zlib streams by reference: keep using the one
+/// value you fed, not an earlier copy of it.
 public struct WireConnection: Sendable {
     enum Mode: Sendable {
         case http
@@ -80,6 +83,17 @@ public struct WireConnection: Sendable {
         var c = WireConnection(limits: limits)
         c.enterWebSocket(deflate: deflate)
         return c
+    }
+
+    /// Whether `bytes`, the first seen from `direction` of a connection whose start was not
+    /// captured, begin with a frame a Phoenix peer would send (the resynchronisation test:
+    /// FIN, text or binary, the right mask bit, a payload starting like Phoenix's). A capture
+    /// reader uses it to choose `assumingWebSocket` over `init`.
+    public static func startsLikeWebSocket(_ bytes: [UInt8], from direction: Direction, compressed: Bool = false) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        return bytes.withUnsafeBufferPointer {
+            FrameResync.plausible($0, at: 0, direction: direction, compressed: compressed, maxPayload: Int.max) == .yes
+        }
     }
 
     /// Whether the connection has switched to WebSocket frames.

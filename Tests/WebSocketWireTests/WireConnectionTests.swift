@@ -190,4 +190,13 @@ import WebSocketWire
         #expect(request == nil)
         #expect(messages(events) == ["server text [1]"])
     }
+
+    @Test func midConnectionSniffing() {
+        #expect(WireConnection.startsLikeWebSocket(clientFrame(0x1, "[null,\"9\",\"phoenix\",\"heartbeat\",{}]"), from: .client))
+        #expect(WireConnection.startsLikeWebSocket(serverFrame(0x1, "{\"topic\":\"t\"}"), from: .server))
+        // The same server frame read as client bytes has the wrong mask bit.
+        #expect(!WireConnection.startsLikeWebSocket(serverFrame(0x1, "[1]"), from: .client))
+        #expect(!WireConnection.startsLikeWebSocket(upgradeRequest, from: .client))
+        #expect(!WireConnection.startsLikeWebSocket(Array("HTTP/1.1 200 OK\r\n".utf8), from: .server))
+    }
 }
