@@ -29,18 +29,18 @@ private func assemble(_ bytes: [UInt8], from direction: Direction, deflate: Defl
 
     @Test func unmaskedClientFrame() {
         // 81 03 5b 31 5d: a client text frame "[1]" without the mask bit.
-        #expect(violationIDs(assemble(hex("81 03 5b 31 5d"), from: .client)) == ["unmasked-client-frame"])
+        #expect(violationIDs(assemble(hex("81 03 5b 31 5d"), from: .client)) == ["ws-unmasked-client-frame"])
     }
 
     @Test func maskedServerFrame() {
         // 81 83 00 00 00 00 5b 31 5d: a server frame with the mask bit (and a zero key).
-        #expect(violationIDs(assemble(hex("81 83 00 00 00 00 5b 31 5d"), from: .server)) == ["masked-server-frame"])
+        #expect(violationIDs(assemble(hex("81 83 00 00 00 00 5b 31 5d"), from: .server)) == ["ws-masked-server-frame"])
     }
 
     @Test func reservedBitsWithoutExtension() {
         // c1 03 ...: RSV1 on a text frame, no permessage-deflate agreed. a1 ...: RSV2.
         let events = assemble(hex("c1 03 5b 31 5d a1 03 5b 32 5d"), from: .server)
-        #expect(violationIDs(events) == ["reserved-bits-without-extension", "reserved-bits-without-extension"])
+        #expect(violationIDs(events) == ["ws-reserved-bits", "ws-reserved-bits"])
         #expect(messages(events) == ["server text [1]", "server text [2]"])
         guard case .violation(_, let v, _) = events[0] else { return }
         #expect(v == .reservedBits(rsv1: true, rsv2: false, rsv3: false, opcode: .text))
@@ -49,25 +49,25 @@ private func assemble(_ bytes: [UInt8], from direction: Direction, deflate: Defl
 
     @Test func fragmentedControlFrame() {
         // 09 00: a ping without FIN.
-        #expect(violationIDs(assemble(hex("09 00"), from: .server)) == ["fragmented-control-frame"])
+        #expect(violationIDs(assemble(hex("09 00"), from: .server)) == ["ws-fragmented-control"])
     }
 
     @Test func controlPayloadOver125() {
         let events = assemble(frame(0x9, [UInt8](repeating: 0, count: 126)), from: .server)
-        #expect(violationIDs(events) == ["oversized-control-frame"])
+        #expect(violationIDs(events) == ["ws-control-too-long"])
     }
 
     @Test func continuationWithoutStart() {
         // 80 03 5b 31 5d: FIN continuation with nothing to continue.
         let events = assemble(hex("80 03 5b 31 5d"), from: .server)
-        #expect(violationIDs(events) == ["continuation-without-start"])
+        #expect(violationIDs(events) == ["ws-unexpected-continuation"])
         #expect(messages(events).isEmpty)
     }
 
     @Test func newDataFrameInsideFragmentedMessage() {
         // 01 02 5b 31: text without FIN; then 81 03 5b 32 5d: a new text frame instead of a continuation.
         let events = assemble(hex("01 02 5b 31 81 03 5b 32 5d"), from: .server)
-        #expect(violationIDs(events) == ["data-frame-inside-fragmented-message"])
+        #expect(violationIDs(events) == ["ws-interleaved-data"])
         #expect(messages(events) == ["server text [2]"])
     }
 
@@ -84,11 +84,11 @@ private func assemble(_ bytes: [UInt8], from direction: Direction, deflate: Defl
         #expect(assemble(hex("88 00"), from: .server) == [.close(from: .server, code: nil, reason: "", time: 0)])
         #expect(assemble(hex("88 02 03 e8"), from: .server) == [.close(from: .server, code: 1000, reason: "", time: 0)])
         // 88 01 03: a one-byte close payload.
-        #expect(violationIDs(assemble(hex("88 01 03"), from: .server)) == ["invalid-close-payload"])
+        #expect(violationIDs(assemble(hex("88 01 03"), from: .server)) == ["ws-invalid-close-payload"])
         // 88 04 03 f3 68 69: 1011 with reason "hi" is fine.
         #expect(assemble(hex("88 04 03 f3 68 69"), from: .server) == [.close(from: .server, code: 1011, reason: "hi", time: 0)])
         // 88 03 03 e8 ff: reason byte ff is not UTF-8.
-        #expect(violationIDs(assemble(hex("88 03 03 e8 ff"), from: .server)) == ["invalid-close-reason-utf8"])
+        #expect(violationIDs(assemble(hex("88 03 03 e8 ff"), from: .server)) == ["ws-close-reason-utf8"])
     }
 
     @Test func closeCodesOfRFC6455Section7_4() {
@@ -105,7 +105,7 @@ private func assemble(_ bytes: [UInt8], from direction: Direction, deflate: Defl
 
     @Test func dataAfterClose() {
         let events = assemble(serverFrame(0x8, "") + serverFrame(0x1, "[1]") + serverFrame(0x1, "[2]"), from: .server)
-        #expect(violationIDs(events) == ["data-after-close"])
+        #expect(violationIDs(events) == ["ws-data-after-close"])
         #expect(messages(events) == ["server text [1]", "server text [2]"])
     }
 

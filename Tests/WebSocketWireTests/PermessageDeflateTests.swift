@@ -111,7 +111,7 @@ private let samples = (1...6).map { i in
         let chunks = samples.prefix(2).map { (Direction.server, frame(0x1, server.compress(Array($0.utf8)), rsv1: true)) }
         var c = WireConnection.assumingWebSocket(deflate: DeflateParameters(serverNoContextTakeover: true))
         let events = run(&c, chunks)
-        #expect(violationIDs(events) == ["invalid-compressed-data"])
+        #expect(violationIDs(events) == ["ws-deflate-error"])
     }
 
     @Test func uncompressedMessagesMixedIn() {
@@ -144,7 +144,7 @@ private let samples = (1...6).map { i in
         ]
         var c = WireConnection.assumingWebSocket(deflate: DeflateParameters())
         let events = run(&c, chunks)
-        #expect(violationIDs(events) == ["compressed-continuation-frame", "compressed-control-frame"])
+        #expect(violationIDs(events) == ["ws-compressed-continuation", "ws-compressed-control"])
         #expect(text(events) == ["z " + samples[0]])
     }
 

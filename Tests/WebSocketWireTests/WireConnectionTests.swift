@@ -89,7 +89,7 @@ import WebSocketWire
         let f = serverFrame(0x1, "[1,2,3,4,5]", fin: false)
         _ = w.feed(Array(f.prefix(6)), from: .server, time: 0)
         _ = w.feed(Array(hex("81 fe 01")), from: .client, time: 0)
-        #expect(violationIDs(w.finish(time: 1)) == ["incomplete-frame", "incomplete-frame"])
+        #expect(violationIDs(w.finish(time: 1)) == ["ws-truncated", "ws-truncated"])
         var m = WireConnection.assumingWebSocket()
         _ = m.feed(f, from: .server, time: 0)
         #expect(m.finish(time: 1) == [.violation(from: .server, .incompleteMessage(frames: 1), time: 1)])
@@ -102,7 +102,7 @@ import WebSocketWire
         var events = c.feed(Array(big.prefix(50)), from: .server, time: 0)
         events += c.gap(from: .server, missing: 100, time: 1)
         events += c.feed(Array(big.suffix(from: 150)) + next, from: .server, time: 2)
-        #expect(violationIDs(events) == ["gap"])
+        #expect(violationIDs(events) == ["ws-gap"])
         #expect(messages(events) == ["server text [2]"])
     }
 
@@ -129,7 +129,7 @@ import WebSocketWire
         var events = c.feed(Array("GET /socket/longpoll HTTP/1.1\r\nHo".utf8), from: .client, time: 0)
         events += c.gap(from: .client, missing: 10, time: 1)
         events += c.feed(Array("x\r\n\r\nGET /b HTTP/1.1\r\n\r\n".utf8), from: .client, time: 2)
-        #expect(violationIDs(events) == ["gap"])
+        #expect(violationIDs(events) == ["ws-gap"])
         guard case .violation(_, let v, _) = events[0], case .request(let head, _, _) = events[1] else {
             Issue.record("expected a gap then a request: \(events)")
             return
@@ -142,7 +142,7 @@ import WebSocketWire
         var c = WireConnection()
         let events = c.feed(hex("16 03 01 00 a5 01 00 00 a1 03 03 0a"), from: .client, time: 0)
             + c.feed([UInt8](repeating: 0x0A, count: 1), from: .client, time: 0)
-        #expect(violationIDs(events) == ["malformed-http"])
+        #expect(violationIDs(events) == ["http-malformed"])
         #expect(c.feed(upgradeRequest, from: .client, time: 0).isEmpty)
     }
 
@@ -152,7 +152,7 @@ import WebSocketWire
         events += c.feed([UInt8](repeating: 0x81, count: 80), from: .client, time: 0)
         events += c.feed([UInt8](repeating: 0x81, count: 80), from: .client, time: 0)
         events += c.feed([UInt8](repeating: 0x81, count: 80), from: .client, time: 0)
-        #expect(violationIDs(events) == ["too-much-before-upgrade"])
+        #expect(violationIDs(events) == ["ws-held-before-upgrade"])
     }
 
     @Test func invalidDeflateAnswerIsReportedAndFollowed() {
@@ -166,14 +166,14 @@ import WebSocketWire
         // 81 7e 00 03 5b 31 5d: "[1]" with its 3-byte length in the 16-bit form.
         var c = WireConnection.assumingWebSocket()
         let events = c.feed(hex("81 7e 00 03 5b 31 5d"), from: .server, time: 0)
-        #expect(violationIDs(events) == ["non-minimal-payload-length"])
+        #expect(violationIDs(events) == ["ws-non-minimal-length"])
         #expect(messages(events) == ["server text [1]"])
     }
 
     @Test func gapOnCompressedStreamWithContextTakeover() {
         var c = WireConnection.assumingWebSocket(deflate: DeflateParameters())
         let events = c.gap(from: .server, missing: nil, time: 0)
-        #expect(violationIDs(events) == ["compression-context-lost"])
+        #expect(violationIDs(events) == ["ws-deflate-error"])
         // Without context takeover nothing is lost beyond the message in progress.
         var n = WireConnection.assumingWebSocket(deflate: DeflateParameters(serverNoContextTakeover: true))
         #expect(n.gap(from: .server, missing: nil, time: 0).isEmpty)
