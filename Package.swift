@@ -65,6 +65,11 @@ let package = Package(
             exclude: ["Fixtures", "make_fixtures.py"],
             swiftSettings: strictSwift
         ),
+        .testTarget(
+            name: "TapPipelineTests",
+            dependencies: ["TapPipeline", "PcapSource", "WebSocketWire", "PhoenixChecker", "Transcript", "PhoenixProtocol"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "TranscriptTests", dependencies: ["Transcript", "PhoenixProtocol"], swiftSettings: strictSwift),
         .testTarget(
             name: "PhxtapCLITests",
