@@ -165,6 +165,15 @@ def test_load_generator_reports_all_replies(server, fmt: str, mode: str) -> None
     assert result["msgs_per_s"] > 0 and 0 < result["latency_us"]["p50"] <= result["latency_us"]["p99"]
 
 
+def test_load_over_server_workers_and_load_processes(server_factory) -> None:
+    s = server_factory("--workers", "2")
+    proc = subprocess.run([sys.executable, os.path.join(HERE, "load.py"), "--url", s.url("/socket/websocket"),
+                           "-n", "4", "-m", "300", "--processes", "2", "--format", "binary", "--timeout", "20"],
+                          capture_output=True, text=True, timeout=40)
+    result = json.loads(proc.stdout)
+    assert proc.returncode == 0 and result["processes"] == 2 and result["replies"] == 1200
+
+
 def test_load_generator_refuses_non_loopback() -> None:
     proc = subprocess.run([sys.executable, os.path.join(HERE, "load.py"), "--url", "ws://192.0.2.1:4000/socket/websocket"],
                           capture_output=True, text=True, timeout=20)
