@@ -37,7 +37,9 @@ def start_server(extra: list[str]) -> tuple[subprocess.Popen[str], int]:
 
 def start_tcpdump(out: str, port: int, buffer_kib: int) -> subprocess.Popen[str]:
     """tcpdump on lo for the server port; returns once it is listening (so no packet is missed)."""
-    proc = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-U", "-B", str(buffer_kib), "-w", out,
+    # As root, tcpdump would drop to its own user and then fail to write into a private directory.
+    keep_user = ["-Z", "root"] if os.geteuid() == 0 else []
+    proc = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-U", "-B", str(buffer_kib), *keep_user, "-w", out,
                              "tcp", "port", str(port)], stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     line = proc.stderr.readline()
@@ -57,7 +59,7 @@ def workload(kind: str, args: list[str], port: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: exit status of the workload (2 if packets were dropped)."""
+    """Entry point: exit status of the workload (2 if packets were dropped or none were captured)."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", required=True, help="pcap file to write")
     p.add_argument("--server-arg", action="append", default=[], help="extra server argument (repeatable)")
@@ -84,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
               "dropped": int(dropped.group(1)) if dropped else None, "workload_exit": work.returncode,
               "seconds": round(elapsed, 3), "workload_output": work.stdout.strip().splitlines()}
     print(json.dumps(report), flush=True)
-    if report["dropped"]:
+    if report["dropped"] or not report["packets"]:
+        print("record_capture: the capture dropped packets or is empty", file=sys.stderr)
         return 2
     return work.returncode
 
