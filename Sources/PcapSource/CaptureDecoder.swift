@@ -136,8 +136,10 @@ public struct CaptureDecoder: Sendable {
         let (key, fromLow) = FlowKey.of(
             source: ip.source, sourcePort: tcp.sourcePort, destination: ip.destination,
             destinationPort: tcp.destinationPort)
+        // The snap length may cut inside the TCP options: then no payload byte was captured.
+        let payloadStart = min(tcp.payloadOffset, data.count)
         let payload = UnsafeRawBufferPointer(
-            rebasing: data[tcp.payloadOffset..<(tcp.payloadOffset + tcp.capturedPayloadLength)])
+            rebasing: data[payloadStart..<(payloadStart + tcp.capturedPayloadLength)])
 
         if let existing = connections[key] {
             // A new SYN on the ports of an open connection: the old one is over.
