@@ -12,6 +12,18 @@ public struct CaptureReport: Sendable {
     public var nothingRead: Bool { packets == 0 && !problems.isEmpty }
 }
 
+/// Where reading stands, for a progress bar on stderr.
+public struct CaptureProgress: Sendable, Hashable {
+    /// The file being read.
+    public var path: String
+    /// Its position among the files (0-based), and how many there are.
+    public var fileIndex: Int, fileCount: Int
+    /// Bytes of the file consumed so far, and its size when known.
+    public var bytesRead: Int64, fileSize: Int64?
+    /// Packets read from all files so far.
+    public var packets: Int
+}
+
 /// Reads captures in order through one `CaptureDecoder`, so connection numbers stay unique
 /// across files, and hands every event to `sink` as soon as it is known.
 public enum CaptureReader {
@@ -19,6 +31,7 @@ public enum CaptureReader {
     /// skipped; a damaged one gives every packet before the damage. Each problem is in the report.
     public static func read(
         paths: [String], options: CaptureOptions = CaptureOptions(),
+        progress: ((CaptureProgress) -> Void)? = nil,
         sink: (ConnectionEvent) throws -> Void
     ) rethrows -> CaptureReport {
         var decoder = CaptureDecoder(options: options)
@@ -26,7 +39,7 @@ public enum CaptureReader {
         var events: [ConnectionEvent] = []
         events.reserveCapacity(16)
         var lastTime = 0.0
-        for path in paths {
+        for (fileIndex, path) in paths.enumerated() {
             let reader: PcapFileReader
             do {
                 reader = try PcapFileReader(path: path, filter: options.filter)
@@ -39,6 +52,12 @@ public enum CaptureReader {
                 continue
             }
             let linkType = reader.linkType
+            func tell(_ packets: Int) {
+                progress?(CaptureProgress(
+                    path: path, fileIndex: fileIndex, fileCount: paths.count, bytesRead: reader.bytesRead,
+                    fileSize: reader.fileSize, packets: packets))
+            }
+            let packetsBefore = report.packets
             let damage = try reader.forEachPacket { packet in
                 lastTime = packet.time
                 decoder.packet(
@@ -46,8 +65,10 @@ public enum CaptureReader {
                     into: &events)
                 for event in events { try sink(event) }
                 events.removeAll(keepingCapacity: true)
+                if reader.packetsRead & 0x3FFF == 0 { tell(packetsBefore + reader.packetsRead) }
             }
             report.packets += reader.packetsRead
+            tell(report.packets)
             if let damage { report.problems.append(damage) }
         }
         decoder.finish(time: lastTime, into: &events)

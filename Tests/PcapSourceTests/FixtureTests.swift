@@ -210,4 +210,34 @@ import Testing
             }
         }
     }
+
+    @Test func onlyOpenConnectionsHoldState() throws {
+        let reader = try PcapFileReader(path: Fixtures.path("interleaved.pcap"))
+        var decoder = CaptureDecoder()
+        var events: [ConnectionEvent] = []
+        var most = 0
+        let damage = reader.forEachPacket { packet in
+            decoder.packet(
+                linkType: reader.linkType, time: packet.time, data: packet.data, originalLength: packet.originalLength,
+                into: &events)
+            most = max(most, decoder.openConnections)
+        }
+        #expect(damage == nil)
+        #expect(most == 3)
+        #expect(decoder.openConnections == 0)  // every connection closed with its FINs, state dropped
+        #expect(decoder.finish(time: 0).isEmpty)
+    }
+
+    @Test func progressIsReportedForEachFile() {
+        var seen: [CaptureProgress] = []
+        let paths = [Fixtures.path("ethernet.pcap"), Fixtures.path("vlan.pcap")]
+        let report = CaptureReader.read(paths: paths, progress: { seen.append($0) }) { _ in }
+        #expect(seen.map(\.path) == paths)
+        #expect(seen.map(\.fileIndex) == [0, 1])
+        #expect(seen.map(\.fileCount) == [2, 2])
+        #expect(seen.map(\.bytesRead) == [1001, 1017])  // each file read to its end
+        #expect(seen.map(\.fileSize) == [1001, 1017])
+        #expect(seen.map(\.packets) == [12, 24])
+        #expect(report.packets == 24)
+    }
 }

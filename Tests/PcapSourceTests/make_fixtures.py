@@ -40,7 +40,10 @@ def ethernet(ip_bytes, vlans=()):
     head = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01"
     for tpid, vid in vlans:
         head += struct.pack(">HH", tpid, vid)
-    return head + struct.pack(">H", ethertype) + ip_bytes
+    frame = head + struct.pack(">H", ethertype) + ip_bytes
+    # Short frames are padded to Ethernet's 60-byte minimum, as a NIC sends them; the IP
+    # length, not the frame length, says where the segment ends.
+    return frame + b"\0" * max(0, 60 - len(frame))
 
 
 def null(ip_bytes, byteorder):
