@@ -34,6 +34,9 @@ public struct TCPReassembler: Sendable {
     /// The side whose bytes this is.
     public let direction: Direction
     private let maxHeldBytes: Int
+    /// Held segments are also bounded in number: a flood of tiny out-of-order segments would
+    /// otherwise cost far more in bookkeeping than their bytes.
+    static let maxHeldSegments = 4096
     private let historyCapacity: Int
 
     /// Whether the stream position is known (from a SYN, the peer's handshake ACK, or data).
@@ -56,7 +59,7 @@ public struct TCPReassembler: Sendable {
     private var historyCount = 0
 
     /// A reassembler for one direction of connection `conn`.
-    public init(conn: Int, direction: Direction, maxHeldBytes: Int = 4 << 20, historyBytes: Int = 8 << 10) {
+    public init(conn: Int, direction: Direction, maxHeldBytes: Int = 4 << 20, historyBytes: Int = 2 << 10) {
         self.conn = conn
         self.direction = direction
         self.maxHeldBytes = max(0, maxHeldBytes)
@@ -204,7 +207,7 @@ public struct TCPReassembler: Sendable {
     }
 
     private mutating func enforceBound(time: Double, into events: inout [ConnectionEvent]) {
-        while heldBytes > maxHeldBytes, let first = held.first {
+        while heldBytes > maxHeldBytes || held.count > Self.maxHeldSegments, let first = held.first {
             if first.offset > delivered { reportGap(upTo: first.offset, time: time, into: &events) }
             deliverContiguous(time: time, into: &events)
         }
@@ -224,7 +227,14 @@ public struct TCPReassembler: Sendable {
         let realEnd = offset + Int64(payload.count)
         let end = realEnd + Int64(lost)
         var cursor = offset
-        var index = 0
+        // Start at the first held segment that ends after `offset` (binary search: segments
+        // mostly arrive in ascending order, so this is usually the end of the list).
+        var low = 0, high = held.count
+        while low < high {
+            let middle = (low + high) / 2
+            if held[middle].end <= offset { low = middle + 1 } else { high = middle }
+        }
+        var index = low
         var mismatched = false
         func piece(_ from: Int64, _ to: Int64) -> Held {
             let bytesEnd = min(to, realEnd)

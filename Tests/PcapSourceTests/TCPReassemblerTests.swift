@@ -168,4 +168,29 @@ struct SplitMix64: RandomNumberGenerator {
         }
         #expect(bytes == Array("late".utf8))
     }
+
+    @Test func aFloodOfTinyOutOfOrderSegmentsStaysBoundedAndInventsNothing() {
+        // 60,000 one-byte segments after a 1-byte hole, in random order: the segment-count bound
+        // gives up holes as gaps, and every byte that comes out is the byte at its position.
+        var rng = SplitMix64(state: 9)
+        let count = 60_000
+        let data = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        var segments = (1..<count).map { Segment(sequence: UInt32($0), bytes: [data[$0]]) }
+        segments.shuffle(using: &rng)
+        let result = Self.run(segments, start: 0, flush: true)
+        var position = 0
+        var gaps = 0
+        for piece in result.pieces {
+            switch piece {
+            case .bytes(let bytes):
+                #expect(Array(data[position..<(position + bytes.count)]) == bytes)
+                position += bytes.count
+            case .gap(let missing):
+                position += missing ?? 0
+                gaps += 1
+            }
+        }
+        #expect(position == count)
+        #expect(gaps > 1)  // the first hole, then holes given up by the bound
+    }
 }
