@@ -3,9 +3,10 @@
 a new client port each time, ten connections interleaved at once, until the file reaches the
 requested size (100 MB by default).
 
-    python3 Benchmarks/pcap-bench/make_big_capture.py /tmp/big.pcap [MEGABYTES] [CAPTURE]
+    python3 Benchmarks/pcap-bench/make_big_capture.py /tmp/big.pcap [MEGABYTES] [CAPTURE] [CONCURRENT]
 
-CAPTURE is another of Captures/*.pcap to repeat instead (heartbeat.pcap gives small packets).
+CAPTURE is another of Captures/*.pcap to repeat instead (heartbeat.pcap gives small packets);
+CONCURRENT is how many connections are open at once (10 by default).
 """
 import os
 import struct
@@ -42,12 +43,13 @@ def main():
             break
     t0 = packets[0][0]
     span = packets[-1][0] - t0 + 0.001
+    concurrent = int(sys.argv[4]) if len(sys.argv) > 4 else 10
     written, copy = 24, 0
     with open(out, "wb") as f:
         f.write(header)
         while written < target:
             group = []
-            for k in range(10):
+            for k in range(concurrent):
                 port = 10000 + (copy + k) % 50000
                 copies = []
                 for t, pkt, length in packets:
@@ -59,8 +61,8 @@ def main():
                         struct.pack_into(">H", pkt, 36, port)
                     copies.append((t, pkt, length))
                 group.append(copies)
-            base = t0 + (copy // 10) * span
-            # Round-robin over the ten connections, packet by packet.
+            base = t0 + (copy // concurrent) * span
+            # Round-robin over the open connections, packet by packet.
             for i in range(max(len(c) for c in group)):
                 for copies in group:
                     if i < len(copies):
@@ -70,7 +72,7 @@ def main():
                         f.write(struct.pack("<IIII", sec, int((t - sec) * 1e6), len(pkt), length))
                         f.write(pkt)
                         written += 16 + len(pkt)
-            copy += 10
+            copy += concurrent
     print(f"{out}: {written} bytes, {copy} connections, {copy * len(packets)} packets")
 
 
