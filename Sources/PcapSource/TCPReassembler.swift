@@ -89,6 +89,9 @@ public struct TCPReassembler: Sendable {
             start(at: sequence, clean: false)
         }
         let offset = delivered + Int64(Int32(bitPattern: sequence &- nextSequence))
+        // A keep-alive probe repeats the byte before the next one, and some stacks fill it with
+        // garbage: it is neither data nor a retransmission worth checking.
+        if length == 1 && !fin && offset == delivered - 1 && held.isEmpty { return }
         let end = offset + Int64(length)
         if fin && finOffset == nil && !isFinished { finOffset = end }
         if length > 0 {

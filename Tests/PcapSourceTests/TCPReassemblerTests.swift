@@ -122,6 +122,16 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(result.notes == ["tcp-retransmission-mismatch"])
     }
 
+    @Test func aKeepAliveProbeWithAGarbageByteIsNotAMismatch() {
+        let result = Self.run([
+            Segment(sequence: 0, bytes: Array("abc".utf8)),
+            Segment(sequence: 2, bytes: [0]),  // keep-alive: one byte before the next, filled with 0
+            Segment(sequence: 3, bytes: Array("d".utf8)),
+        ], start: 0)
+        #expect(result.pieces == [.text("abcd")])
+        #expect(result.notes == [])
+    }
+
     @Test func theBufferBoundGivesUpTheHole() {
         // 10 bytes missing at 100..<110; 30 bytes held past a 16-byte bound.
         let result = Self.run([
