@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(
             name: "PcapSourceTests",
             dependencies: ["PcapSource", "TapPipeline", "PhoenixProtocol"],
-            exclude: ["Fixtures", "make_fixtures.py"],
+            exclude: ["Fixtures", "make_fixtures.py", "record_exchange.py"],
             swiftSettings: strictSwift
         ),
         .testTarget(name: "TranscriptTests", dependencies: ["Transcript", "PhoenixProtocol"], swiftSettings: strictSwift),

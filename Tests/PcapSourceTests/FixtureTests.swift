@@ -1,3 +1,4 @@
+import Foundation
 import PcapSource
 import PhoenixProtocol
 import TapPipeline
@@ -239,5 +240,52 @@ import Testing
         #expect(seen.map(\.fileSize) == [1001, 1017])
         #expect(seen.map(\.packets) == [12, 24])
         #expect(report.packets == 24)
+    }
+
+    static func contents(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: Fixtures.directory.appendingPathComponent(name)))
+    }
+
+    /// Checks that `pieces` lay `expected` out exactly: each byte at its own position, gaps
+    /// standing for the bytes they skip. Returns the number of bytes reported lost.
+    static func checkLayout(_ pieces: [Piece], against expected: [UInt8]) -> Int {
+        var position = 0, lost = 0
+        for piece in pieces {
+            switch piece {
+            case .bytes(let bytes):
+                #expect(position + bytes.count <= expected.count)
+                if position + bytes.count <= expected.count {
+                    #expect(Array(expected[position..<(position + bytes.count)]) == bytes, "bytes at \(position)")
+                }
+                position += bytes.count
+            case .gap(let missing):
+                #expect(missing != nil)
+                position += missing ?? 0
+                lost += missing ?? 0
+            }
+        }
+        #expect(position == expected.count)
+        return lost
+    }
+
+    @Test func aRealTcpdumpAnyCaptureGivesTheBytesSent() throws {
+        // Recorded with tcpdump -i any (Linux cooked v2) by record_exchange.py.
+        let (logs, report) = Fixtures.read("live_any.pcap")
+        #expect(report.problems.isEmpty)
+        #expect(logs.count == 1)
+        #expect(logs.first?.server == "127.0.0.1:4700")
+        #expect(logs.first?.fromClient == [.bytes(try Self.contents("live.client"))])
+        #expect(logs.first?.fromServer == [.bytes(try Self.contents("live.server"))])
+        #expect(logs.first?.closed == .fin(from: .server))
+    }
+
+    @Test func aRealSnapLengthCaptureKeepsEveryCapturedByteInPlace() throws {
+        // The same exchange on lo with -s 300: every segment loses all but its first bytes.
+        let (logs, _) = Fixtures.read("live_lo_snap300.pcap")
+        #expect(logs.count == 1)
+        let log = try #require(logs.first)
+        #expect(log.notes == [])
+        #expect(Self.checkLayout(log.fromClient, against: try Self.contents("live.client")) > 30_000)
+        #expect(Self.checkLayout(log.fromServer, against: try Self.contents("live.server")) > 20_000)
     }
 }
