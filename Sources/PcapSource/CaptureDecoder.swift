@@ -150,7 +150,8 @@ public struct CaptureDecoder: Sendable {
         var slot = index[key]
         if let existing = slot, tcp.syn && !tcp.ack && slots[existing]!.clientInitialSequence != tcp.sequence {
             // A new SYN on the ports of an open connection: the old one is over.
-            slots[existing]!.finish(time: time, into: &events)
+            slots[existing]!.finish(
+                time: time, how: .failed("a new connection (SYN) reused its addresses and ports"), into: &events)
             close(key, slot: existing)
             slot = nil
         }

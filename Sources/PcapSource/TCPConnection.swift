@@ -67,11 +67,12 @@ struct TCPConnection: Sendable {
         return false
     }
 
-    /// The capture ended with the connection open: flush both directions and close it.
-    mutating func finish(time: Double, into events: inout [ConnectionEvent]) {
+    /// The capture ended with the connection open (or `how` says why else it ends): flush
+    /// both directions and close it.
+    mutating func finish(time: Double, how: ConnectionEnd? = nil, into events: inout [ConnectionEvent]) {
         client.flush(time: time, into: &events)
         server.flush(time: time, into: &events)
-        events.append(.closed(conn: conn, time: time, how: firstFin.map { .fin(from: $0) } ?? .endOfInput))
+        events.append(.closed(conn: conn, time: time, how: how ?? firstFin.map { .fin(from: $0) } ?? .endOfInput))
     }
 
     private mutating func withStream(_ direction: Direction, _ body: (inout TCPReassembler) -> Void) {

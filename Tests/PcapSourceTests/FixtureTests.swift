@@ -143,6 +143,28 @@ import Testing
         #expect(Fixtures.read("reset.pcap").logs == [expected])
     }
 
+    @Test func aNewSynOnOpenPortsEndsTheOldConnection() {
+        let logs = Fixtures.read("port_reuse.pcap").logs
+        #expect(logs == [
+            ConnectionLog(
+                client: "10.0.0.1:51000", server: "10.0.0.2:4000", fromClient: [.text("old connection")],
+                closed: .failed("a new connection (SYN) reused its addresses and ports")),
+            ConnectionLog(
+                client: "10.0.0.1:51000", server: "10.0.0.2:4000", fromClient: [.text("new connection")],
+                closed: .fin(from: .client)),
+        ])
+    }
+
+    @Test func anUnknownLinkTypeIsOneSentence() {
+        let path = Fixtures.path("user_link.pcap")
+        let (logs, report) = Fixtures.read([path])
+        #expect(logs.isEmpty)
+        #expect(report.problems == [.unsupportedLinkType(path: path, linkType: 147)])
+        #expect(report.nothingRead)
+        #expect(report.problems.first?.description == "\(path) uses link-layer type 147, which phxtap does not decode "
+            + "(supported: Ethernet, Linux cooked v1 and v2, BSD loopback, raw IP).")
+    }
+
     @Test func aTruncatedFileGivesEverythingBeforeTheDamage() {
         let path = Fixtures.path("truncated.pcap")
         let (logs, report) = Fixtures.read([path])

@@ -271,6 +271,15 @@ def main():
     rst = conv._pkt(False, "R", conv.sseq, 0)
     write_pcap("reset.pcap", LINKTYPE_ETHERNET, records(timed(hs + [r1, r2, rst])))
 
+    # Port reuse: a connection that never closed, then a new SYN on the same ports.
+    old = Conversation(isn_c=1000)
+    new = Conversation(isn_c=90000)
+    pkts = old.handshake() + [old.c(b"old connection")] + new.handshake() + [new.c(b"new connection")] + new.close()
+    write_pcap("port_reuse.pcap", LINKTYPE_ETHERNET, records(timed(pkts)))
+
+    # A link type this reader does not decode (USER0).
+    write_pcap("user_link.pcap", 147, [(T0, b"\x01\x02\x03", 3)])
+
     # Damaged files: the ethernet case cut in the middle of its 8th record, and one whose
     # 5th record header claims a 200 MB packet.
     with open(os.path.join(OUT, "ethernet.pcap"), "rb") as f:
