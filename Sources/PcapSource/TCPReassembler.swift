@@ -146,7 +146,9 @@ public struct TCPReassembler: Sendable {
             if first.offset > delivered { reportGap(upTo: first.offset, time: time, into: &events) }
             deliverContiguous(time: time, into: &events)
         }
-        let known = max(ackedUpTo, finOffset ?? 0)
+        // The FIN's position is exact; without one, the peer's ACK is the best bound (it counts
+        // one too many if the FIN itself was not captured).
+        let known = finOffset ?? ackedUpTo
         if known > delivered { reportGap(upTo: known, time: time, into: &events) }
         isFinished = true
     }
