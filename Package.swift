@@ -32,7 +32,9 @@ let package = Package(
 
         // Offline byte source: link layers, IP and TCP reassembly (pure), and a thin libpcap shell.
         .target(name: "PcapSource", dependencies: ["CPcap", "TapPipeline", "PhoenixProtocol"], swiftSettings: strictSwift),
-        .executableTarget(name: "pcap-bench", dependencies: ["PcapSource"], path: "Benchmarks/pcap-bench", swiftSettings: strictSwift),
+        .executableTarget(
+            name: "pcap-bench", dependencies: ["PcapSource"], path: "Benchmarks/pcap-bench",
+            exclude: ["make_big_capture.py"], swiftSettings: strictSwift),
 
         // The command line.
         .executableTarget(
@@ -62,7 +64,7 @@ let package = Package(
         .testTarget(
             name: "PcapSourceTests",
             dependencies: ["PcapSource", "TapPipeline", "PhoenixProtocol"],
-            exclude: ["Fixtures", "make_fixtures.py"],
+            exclude: ["Fixtures", "make_fixtures.py", "record_exchange.py"],
             swiftSettings: strictSwift
         ),
         .testTarget(
