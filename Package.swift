@@ -33,7 +33,7 @@ let package = Package(
         // Offline byte source: link layers, IP and TCP reassembly (pure), and a thin libpcap shell.
         .target(name: "PcapSource", dependencies: ["CPcap", "TapPipeline", "PhoenixProtocol"], swiftSettings: strictSwift),
         .executableTarget(
-            name: "pcap-bench", dependencies: ["PcapSource"], path: "Benchmarks/pcap-bench",
+            name: "pcap-bench", dependencies: ["PcapSource"], path: "bench/pcap-bench",
             exclude: ["make_big_capture.py"], swiftSettings: strictSwift),
 
         // The command line.

@@ -3,7 +3,7 @@
 a new client port each time, ten connections interleaved at once, until the file reaches the
 requested size (100 MB by default).
 
-    python3 Benchmarks/pcap-bench/make_big_capture.py /tmp/big.pcap [MEGABYTES] [CAPTURE] [CONCURRENT]
+    python3 bench/pcap-bench/make_big_capture.py /tmp/big.pcap [MEGABYTES] [CAPTURE] [CONCURRENT]
 
 CAPTURE is another of Captures/*.pcap to repeat instead (heartbeat.pcap gives small packets);
 CONCURRENT is how many connections are open at once (10 by default).
