@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "phxtap", targets: ["phxtap"]),
+        .executable(name: "phxtap-bench", targets: ["phxtap-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,22 +23,40 @@ let package = Package(
 
         // Pure core: bytes and times in, values out. No sockets, files or clocks.
         .target(name: "PhoenixProtocol", swiftSettings: strictSwift),
+        .target(name: "WebSocketWire", dependencies: ["PhoenixProtocol", "CZlib"], swiftSettings: strictSwift),
         .target(name: "PhoenixChecker", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
         .target(name: "Transcript", dependencies: ["PhoenixProtocol", "PhoenixChecker"], swiftSettings: strictSwift),
-        .target(name: "TapPipeline", dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"], swiftSettings: strictSwift),
+        .target(
+            name: "TapPipeline", dependencies: ["PhoenixProtocol", "WebSocketWire", "PhoenixChecker", "Transcript"],
+            swiftSettings: strictSwift),
 
-        // `bench/checker-throughput`: the checker's messages per second on a realistic mix.
-        .executableTarget(name: "CheckerBenchmark", dependencies: ["PhoenixProtocol", "PhoenixChecker"], swiftSettings: strictSwift),
+        // Offline byte source: link layers, IP and TCP reassembly (pure), and a thin libpcap shell.
+        .target(name: "PcapSource", dependencies: ["CPcap", "TapPipeline", "PhoenixProtocol"], swiftSettings: strictSwift),
+        .executableTarget(
+            name: "pcap-bench", dependencies: ["PcapSource"], path: "bench/pcap-bench",
+            exclude: ["make_big_capture.py"], swiftSettings: strictSwift),
 
         // The command line.
         .executableTarget(
             name: "phxtap",
             dependencies: [
-                "PhoenixProtocol", "PhoenixChecker", "Transcript",
+                "PhoenixProtocol", "PhoenixChecker", "Transcript", "TapPipeline", "PcapSource",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
         ),
+
+        // Benchmarks (bench/*.sh build this in release mode).
+        .executableTarget(
+            name: "phxtap-bench",
+            dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript", "CPcap"],
+            path: "bench/PhxtapBench",
+            swiftSettings: strictSwift
+        ),
+        // `bench/checker-throughput`: the checker's messages per second on a realistic mix.
+        .executableTarget(
+            name: "checker-bench", dependencies: ["PhoenixProtocol", "PhoenixChecker"], path: "bench/checker-bench",
+            swiftSettings: strictSwift),
 
         .testTarget(name: "PhoenixProtocolTests", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
         .testTarget(
@@ -46,11 +65,27 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),
+        .testTarget(
+            name: "WebSocketWireTests",
+            dependencies: ["WebSocketWire", "PhoenixProtocol", "CZlib"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "PcapSourceTests",
+            dependencies: ["PcapSource", "TapPipeline", "PhoenixProtocol"],
+            exclude: ["Fixtures", "make_fixtures.py", "record_exchange.py"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TapPipelineTests",
+            dependencies: ["TapPipeline", "PcapSource", "WebSocketWire", "PhoenixChecker", "Transcript", "PhoenixProtocol"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "TranscriptTests", dependencies: ["Transcript", "PhoenixProtocol"], swiftSettings: strictSwift),
         .testTarget(
             name: "PhxtapCLITests",
             dependencies: ["PhoenixProtocol", "Transcript"],
-            resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),
     ]

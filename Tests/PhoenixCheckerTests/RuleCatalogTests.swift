@@ -26,6 +26,9 @@ import Testing
         "ws-invalid-close-payload", "ws-invalid-close-code", "ws-close-reason-utf8", "ws-data-after-close",
         "ws-oversized", "ws-gap", "ws-deflate-error", "ws-inflate-limit", "ws-truncated", "ws-invalid-utf8",
         "tcp-gap", "ip-fragment", "tcp-retransmission-mismatch", "proxy-observer-skipped", "proxy-upstream-failed",
+        // Emitted by the wire layer and the pipeline as they were built.
+        "ws-compressed-continuation", "ws-compressed-control", "ws-non-minimal-length", "ws-extension-negotiation",
+        "http-malformed", "http-truncated", "ws-upgrade-unanswered", "ws-held-before-upgrade", "capture-mid-connection",
     ]
 
     @Test func wireAndSourceIdsAreCatalogued() {

@@ -1,0 +1,55 @@
+public import TapPipeline
+
+/// Reads captures in order through one `CaptureDecoder`, so connection numbers stay unique
+/// across files, and hands every event to `sink` as soon as it is known.
+public enum CaptureReader {
+    /// Reads `paths` in order. A file that cannot be opened or whose link type is unknown is
+    /// skipped; a damaged one gives every packet before the damage. Each problem is in the report.
+    public static func read(
+        paths: [String], options: CaptureOptions = CaptureOptions(),
+        progress: ((CaptureProgress) -> Void)? = nil,
+        sink: (ConnectionEvent) throws -> Void
+    ) rethrows -> CaptureReport {
+        var decoder = CaptureDecoder(options: options)
+        var report = CaptureReport()
+        var events: [ConnectionEvent] = []
+        events.reserveCapacity(16)
+        var lastTime = 0.0
+        for (fileIndex, path) in paths.enumerated() {
+            let reader: PcapFileReader
+            do {
+                reader = try PcapFileReader(path: path, filter: options.filter)
+            } catch {
+                report.problems.append(error)
+                continue
+            }
+            guard LinkLayer.isSupported(reader.linkType) else {
+                report.problems.append(.unsupportedLinkType(path: path, linkType: reader.linkType))
+                continue
+            }
+            let linkType = reader.linkType
+            func tell(_ packets: Int) {
+                progress?(CaptureProgress(
+                    path: path, fileIndex: fileIndex, fileCount: paths.count, bytesRead: reader.bytesRead,
+                    fileSize: reader.fileSize, packets: packets))
+            }
+            let packetsBefore = report.packets
+            let damage = try reader.forEachPacket { packet in
+                lastTime = packet.time
+                decoder.packet(
+                    linkType: linkType, time: packet.time, data: packet.data, originalLength: packet.originalLength,
+                    into: &events)
+                for event in events { try sink(event) }
+                events.removeAll(keepingCapacity: true)
+                if reader.packetsRead & 0x3FFF == 0 { tell(packetsBefore + reader.packetsRead) }
+            }
+            report.packets += reader.packetsRead
+            tell(report.packets)
+            if let damage { report.problems.append(damage) }
+        }
+        decoder.finish(time: lastTime, into: &events)
+        for event in events { try sink(event) }
+        report.statistics = decoder.statistics
+        return report
+    }
+}
