@@ -106,6 +106,7 @@ extension ConnectionChecker {
         }
         guard let pending = outstanding[ref], pending.topic == topic else {
             verdict.annotations += orphan(ref, topic, m)
+            lateJoinReply(message, ref: ref)
             return
         }
         outstanding[ref] = nil
@@ -184,6 +185,18 @@ extension ConnectionChecker {
             }
         }
         channels[topic] = channel
+    }
+
+    /// A join reply after the client's timeout still tells what the server did: an ok means the
+    /// channel is joined on the server, whatever the client concluded.
+    private mutating func lateJoinReply(_ message: PhoenixMessage, ref: Ref) {
+        let topic = message.topic
+        guard message.reply?.status == "ok",
+            let past = settled.filter({ $0.ref == ref && $0.topic == topic }).max(by: { $0.seq < $1.seq }),
+            past.kind == .join, past.outcome == .timedOut,
+            channels[topic]?.phase == .errored, channels[topic]?.joinRef == past.channelJoinRef
+        else { return }
+        channels[topic]!.phase = .joined
     }
 
     private func orphan(_ ref: Ref, _ topic: String, _ m: ObservedMessage) -> [Annotation] {

@@ -118,7 +118,9 @@ extension ConnectionChecker {
 
     /// Keeps a settled push for a while, to explain a late or repeated reply.
     mutating func remember(_ push: PendingPush, _ outcome: SettledPush.Outcome) {
-        let entry = SettledPush(ref: push.ref, topic: push.topic, seq: push.seq, time: push.time, outcome: outcome)
+        let entry = SettledPush(
+            ref: push.ref, topic: push.topic, seq: push.seq, time: push.time, outcome: outcome, kind: push.kind,
+            channelJoinRef: effectiveJoinRef(push))
         // A ring: the oldest entry is overwritten, nothing shifts.
         if settled.count < Self.settledLimit {
             settled.append(entry)

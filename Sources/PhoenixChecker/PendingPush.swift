@@ -38,6 +38,9 @@ struct SettledPush: Sendable {
     var seq: Int
     var time: Double
     var outcome: Outcome
+    var kind: PushKind
+    /// For joins: the join_ref the server gives the channel.
+    var channelJoinRef: Ref?
 }
 
 /// A min-heap of push deadlines. Entries are not removed when a push is answered; they are

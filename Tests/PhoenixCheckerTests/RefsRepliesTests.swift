@@ -202,3 +202,16 @@ import Testing
         #expect(p.rules.last == "push-to-unjoined-topic")
     }
 }
+
+@Suite struct LateJoinReplyTests {
+    @Test func lateOkJoinReplyStillJoinsTheChannel() {
+        var p = Playbook()
+        p.client(#"["1","1","room:lobby","phx_join",{}]"#, at: 0)
+        p.server(#"["1","1","room:lobby","phx_reply",{"response":{},"status":"ok"}]"#, at: 12)
+        #expect(p.rules == ["join-timeout", "orphan-reply"])
+        #expect(p.checker.phase(of: "room:lobby") == .joined)
+        // A client that ignores its timeout keeps pushing, and the server accepts it.
+        p.client(#"["1","2","room:lobby","ping",{}]"#, at: 12.1)
+        #expect(p.rules == ["join-timeout", "orphan-reply"])
+    }
+}
