@@ -30,6 +30,7 @@ public struct ConnectionChecker: Sendable {
     var heartbeatOverdueReported = false
     var closeFrames = 0
     var longPollHasToken = false
+    var refusalReported = false
     var isClosed = false
 
     /// How many settled pushes are kept to explain late or repeated replies.
@@ -86,6 +87,7 @@ public struct ConnectionChecker: Sendable {
                     ? "HTTP 403: connect/3 refused the connection or the origin check failed"
                     : "HTTP \(status): the server did not accept the connection"
                 out += note("connect-refused", why)
+                refusalReported = true
             }
         }
         return out
@@ -111,7 +113,8 @@ public struct ConnectionChecker: Sendable {
             longPollHasToken = true
         case 408 where method.uppercased() == "POST":
             out += finding("longpoll-request-timeout", "POST answered 408: the server stopped dispatching its lines at one that was not acknowledged in time", time, [])
-        case 403:
+        case 403 where !refusalReported:
+            refusalReported = true
             out += note("connect-refused", "LongPoll status 403: connect/3 refused the session").map { Finding(annotation: $0, time: time, refersTo: []) }
         default:
             break

@@ -189,3 +189,12 @@ import Testing
         #expect(p.checker.stateFootprint < 5)
     }
 }
+
+@Suite struct LongPollRefusalTests {
+    @Test func refusedSessionIsReportedOnce() {
+        // The pipeline hands the first poll's status to both opened and longPollResponse.
+        var p = Playbook(transport: .longpoll, status: 403)
+        p.longPoll("GET", status: 403, at: 0)
+        #expect(p.rules == ["connect-refused"])
+    }
+}
