@@ -44,9 +44,13 @@ extension ConnectionChecker {
         verdict.annotations += notes
         guard let ref = message.ref else { return }
         let deadline = m.time + (kind == .heartbeat ? options.heartbeatInterval : timeout(for: message.topic))
-        verdict.findings += expectReply(PendingPush(
+        var pending = PendingPush(
             seq: m.seq, time: m.time, topic: message.topic, event: message.event, ref: ref,
-            joinRef: message.joinRef, kind: kind, deadline: deadline, expectNoReply: expectNoReply))
+            joinRef: message.joinRef, kind: kind, deadline: deadline, expectNoReply: expectNoReply)
+        pending.expectsUnmatchedTopic = notes.contains {
+            $0.rule == "push-to-unjoined-topic" || $0.rule == "join-ref-from-previous-connection"
+        }
+        verdict.findings += expectReply(pending)
     }
 
     private mutating func heartbeat(_ message: PhoenixMessage, _ m: ObservedMessage, _ verdict: inout MessageVerdict) -> [Annotation] {

@@ -134,7 +134,7 @@ extension ConnectionChecker {
         case .join:
             joinAnswered(message, pending, status: status, reason: reason, response: response, m, &verdict)
         case .push, .leave:
-            if unmatched {
+            if unmatched, !pending.expectsUnmatchedTopic {
                 verdict.annotations += note("unmatched-topic", "\(pending.event) on \(topic) was answered \"unmatched topic\": \(topic) is not joined on this connection")
             }
         case .heartbeat:

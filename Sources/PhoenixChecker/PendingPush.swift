@@ -21,6 +21,9 @@ struct PendingPush: Sendable {
     var deadline: Double
     /// Set when the checker already knows the server will not answer, and why.
     var expectNoReply: String?
+    /// Set when the push was already flagged as going to a topic the server does not have
+    /// joined: its `unmatched topic` reply is then the expected consequence, not a new finding.
+    var expectsUnmatchedTopic = false
 }
 
 /// A push that has been settled (answered, timed out, or ended with its channel), remembered

@@ -9,7 +9,7 @@ import Testing
     /// server's `unmatched topic` answer to it. Everything else there (the 403 upgrade, the refused
     /// and unrouted joins, the crash and stop pushes that get no reply) is info.
     static let shown: [String: [String]] = [
-        "errors": ["push-to-unjoined-topic", "unmatched-topic"],
+        "errors": ["push-to-unjoined-topic"],
     ]
 
     @Test(arguments: ["basic", "binary", "errors", "heartbeat", "presence", "v1", "longpoll", "liveview"])

@@ -7,9 +7,20 @@ import Testing
         var p = Playbook()
         p.client(#"[null,"2","room:nowhere","ping",{}]"#, at: 0)
         p.server(#"[null,"2","room:nowhere","phx_reply",{"response":{"reason":"unmatched topic"},"status":"error"}]"#, at: 0.01)
-        #expect(p.rules == ["push-to-unjoined-topic", "unmatched-topic"])
+        // The reply is what the flagged push predicted: one finding, on the push.
+        #expect(p.rules == ["push-to-unjoined-topic"])
         #expect(p.said.allSatisfy { $0.severity == .error })
         #expect(p.verdicts[2]?.replyTo == 1)
+    }
+
+    @Test func unexpectedUnmatchedTopicIsAnError() {
+        // The checker saw the join succeed, yet the server answers unmatched topic: the two
+        // disagree about what is joined (a server restart, a lost channel), which the client must hear.
+        var p = joined()
+        p.client(#"["1","2","room:lobby","ping",{}]"#, at: 0.1)
+        p.server(#"[null,"2","room:lobby","phx_reply",{"response":{"reason":"unmatched topic"},"status":"error"}]"#, at: 0.11)
+        #expect(p.rules == ["unmatched-topic"])
+        #expect(p.said.allSatisfy { $0.severity == .error })
     }
 
     @Test func pushAfterPhxClose() {
