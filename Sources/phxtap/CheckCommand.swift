@@ -1,0 +1,52 @@
+import ArgumentParser
+import PcapSource
+import TapPipeline
+import Transcript
+
+/// `phxtap check`: run the checker again over recorded traffic and gate on what it finds.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check recorded traffic (a transcript, a HAR from a browser, or a capture) and exit 1 on findings.",
+        discussion: """
+            The checker runs over the wire bytes again, so a transcript recorded earlier is judged \
+            by this version's rules and the --phoenix-version you give, not by the annotations it \
+            was written with. A HAR exported from Chrome or Firefox (Network panel, "Save all as HAR") \
+            needs no proxy: its WebSocket messages and LongPoll requests are checked the same way.
+
+            Examples:
+              phxtap check session.jsonl
+              phxtap check --fail-on warning --phoenix-version 1.8.5 browser.har
+              phxtap check --format markdown -o findings.md --topic 'room:*' session.jsonl
+
+            Exits 1 when findings reach --fail-on (default error), 2 when no input could be read.
+            """
+    )
+
+    @Argument(help: "phxtap/1 transcripts (.jsonl), HAR files or captures.")
+    var inputs: [String]
+
+    @OptionGroup var outputOptions: OutputOptionGroup
+    @OptionGroup var filterOptions: FilterOptionGroup
+    @OptionGroup var checkerOptions: CheckerOptionGroup
+
+    @Option(name: .long, help: "Exit 1 when findings reach this severity: error, warning, info or never.")
+    var failOn: FailOn = .error
+
+    func run() throws {
+        let output = try LineOutput.open(outputOptions.output)
+        let format = outputOptions.format ?? (output.isTerminal ? .text : .jsonl)
+        let writer = RecordWriter(
+            output: output, format: format, filter: filterOptions.filter,
+            payloadRedactor: format.isExport ? outputOptions.redactor : nil)
+        var pipeline = Pipeline(options: PipelineOptions(checker: checkerOptions.checkerOptions, redactor: outputOptions.redactor))
+        writer.write(pipeline.start(source: inputs.joined(separator: " ")))
+        let runner = InputRunner(captureOptions: CaptureOptions())
+        let (problems, readAny) = runner.run(inputs, pipeline: &pipeline, emit: writer.write)
+        writer.write(pipeline.finish())
+        writer.flush()
+        for problem in problems { Terminal.printError("phxtap: \(problem)") }
+        if !readAny { throw ExitCode(2) }
+        try failOn.enforce(pipeline.currentSummary)
+    }
+}
