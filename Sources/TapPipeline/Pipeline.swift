@@ -84,7 +84,10 @@ public struct Pipeline {
         }
         longPoll.removeAll()
         for key in messageSessions.keys.sorted(by: { messageSessions[$0]!.conn < messageSessions[$1]!.conn }) {
-            messageSessions[key]!.finish(time: lastTime, ending: (nil, "still open when the input ended"), into: &records)
+            // Like captured LongPoll sessions, a LongPoll session has no connection of its own to end.
+            let ending: (from: Direction?, reason: String)? =
+                messageSessions[key]!.transport == .longpoll ? nil : (nil, "still open when the input ended")
+            messageSessions[key]!.finish(time: lastTime, ending: ending, into: &records)
         }
         messageSessions.removeAll()
         var out: [TranscriptRecord] = []

@@ -71,7 +71,7 @@ public enum HAREvent: Sendable, Hashable {
     case longPollSend(contentType: String?, body: [UInt8], time: Double)
     /// A LongPoll answer: `{"status", "token", "messages"}` in the body of an HTTP 200.
     case longPollAnswer(method: String, httpStatus: Int, body: [UInt8], time: Double)
-    /// A close frame (phxtap's `_phxtapClose`), or the end of the connection when `from` is nil.
+    /// A close frame (phxtap's `_phxtapCloses`), or the end of the connection when `from` is nil.
     case close(from: Direction?, code: UInt16?, reason: String, time: Double)
 
     /// When it happened, in seconds since the Unix epoch.

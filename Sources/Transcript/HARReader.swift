@@ -81,12 +81,7 @@ public enum HARReader {
         }
         let firstTime = events.first?.time
         let start = number(entry["_phxtapTime"]) ?? started ?? firstTime ?? 0
-        if let close = entry["_phxtapClose"], let time = number(close["time"]) {
-            events.append(.close(
-                from: close["from"]?.stringValue.flatMap(Direction.init(rawValue:)),
-                code: number(close["code"]).flatMap { UInt16(exactly: $0) }, reason: close["reason"]?.stringValue ?? "",
-                time: time))
-        }
+        events += closes(entry)
         let status = number(entry["response"]?["status"]).map(Int.init)
         return HARConnection(
             key: "ws-\(index)", client: entry["_phxtapClient"]?.stringValue ?? "browser", server: url.server,
@@ -149,12 +144,17 @@ public enum HARReader {
             if let answerBody {
                 connections[at].events.append(.longPollAnswer(method: method, httpStatus: httpStatus, body: answerBody, time: answered))
             }
-            if let close = entry["_phxtapClose"], let time = HARReader.number(close["time"]) {
-                connections[at].events.append(.close(
-                    from: close["from"]?.stringValue.flatMap(Direction.init(rawValue:)),
-                    code: HARReader.number(close["code"]).flatMap { UInt16(exactly: $0) },
-                    reason: close["reason"]?.stringValue ?? "", time: time))
-            }
+            connections[at].events += HARReader.closes(entry)
+        }
+    }
+
+    /// phxtap's `_phxtapCloses`: the close frames (and connection ends) of the entry.
+    static func closes(_ entry: JSONValue) -> [HAREvent] {
+        (entry["_phxtapCloses"]?.arrayValue ?? []).compactMap { close in
+            guard let time = number(close["time"]) else { return nil }
+            return .close(
+                from: close["from"]?.stringValue.flatMap(Direction.init(rawValue:)),
+                code: number(close["code"]).flatMap { UInt16(exactly: $0) }, reason: close["reason"]?.stringValue ?? "", time: time)
         }
     }
 

@@ -11,7 +11,7 @@ import PhoenixProtocol
 ///
 /// Fields only phxtap reads start with `_phxtap` (HAR's rule for custom fields), so a HAR
 /// written here reads back into the same messages: the client address, exact times (HAR's own
-/// `startedDateTime` has milliseconds), close frames and the checker's annotations.
+/// `startedDateTime` has milliseconds), close frames (`_phxtapCloses`) and the checker's annotations.
 public enum HARWriter {
     /// The whole HAR for these records (a transcript, already filtered and redacted).
     public static func write(_ records: [TranscriptRecord], creatorVersion: String = "0.1.0") -> [UInt8] {
@@ -36,7 +36,7 @@ public enum HARWriter {
                 connections[m.conn] = c
             case .close(let close):
                 var c = connection(close.conn)
-                c.close = close
+                c.closes.append(close)
                 connections[close.conn] = c
             case .annotation, .summary:
                 break
@@ -68,7 +68,7 @@ public enum HARWriter {
     private struct Connection {
         var open: OpenRecord?
         var messages: [MessageRecord] = []
-        var close: CloseRecord?
+        var closes: [CloseRecord] = []
 
         var startTime: Double { open?.time ?? messages.first?.time ?? 0 }
         var server: String { open?.server ?? "" }
@@ -94,7 +94,7 @@ public enum HARWriter {
         w.object("timings", timings())
         w.string("_resourceType", "websocket")
         phxtapFields(&w, conn: conn, c, time: c.startTime)
-        if let close = c.close { w.object("_phxtapClose", closeObject(close)) }
+        if !c.closes.isEmpty { w.array("_phxtapCloses", c.closes.map { closeObject($0).finished() }) }
         w.array("_webSocketMessages", c.messages.map(webSocketMessage))
         return w.finished()
     }
@@ -125,7 +125,7 @@ public enum HARWriter {
             if let status = open.status { body.int("status", status) }
             body.array("messages", [])
             entries.append(longPollEntry(conn: conn, c, method: "GET", time: open.time, postData: nil, answer: body.finished(),
-                                         close: c.messages.isEmpty ? c.close : nil))
+                                         closes: c.messages.isEmpty ? c.closes : []))
         }
         var i = 0
         while i < c.messages.count {
@@ -143,7 +143,7 @@ public enum HARWriter {
                 var ok = JSONObjectWriter()
                 ok.int("status", 200)
                 entries.append(longPollEntry(conn: conn, c, method: "POST", time: first.time, postData: lines, answer: ok.finished(),
-                                             close: isLast ? c.close : nil))
+                                             closes: isLast ? c.closes : []))
             } else {
                 var body = JSONObjectWriter()
                 body.int("status", 200)
@@ -154,7 +154,7 @@ public enum HARWriter {
                     return quoted
                 })
                 entries.append(longPollEntry(conn: conn, c, method: "GET", time: first.time, postData: nil, answer: body.finished(),
-                                             close: isLast ? c.close : nil))
+                                             closes: isLast ? c.closes : []))
             }
             i = j
         }
@@ -162,7 +162,7 @@ public enum HARWriter {
     }
 
     private static func longPollEntry(
-        conn: Int, _ c: Connection, method: String, time: Double, postData: [UInt8]?, answer: [UInt8], close: CloseRecord?
+        conn: Int, _ c: Connection, method: String, time: Double, postData: [UInt8]?, answer: [UInt8], closes: [CloseRecord]
     ) -> [UInt8] {
         let scheme = c.server.hasSuffix(":443") ? "https" : "http"
         var headers: [(String, String)] = [("Host", c.server)]
@@ -175,7 +175,7 @@ public enum HARWriter {
         w.object("timings", timings())
         w.string("_resourceType", "xhr")
         phxtapFields(&w, conn: conn, c, time: time)
-        if let close { w.object("_phxtapClose", closeObject(close)) }
+        if !closes.isEmpty { w.array("_phxtapCloses", closes.map { closeObject($0).finished() }) }
         return w.finished()
     }
 
