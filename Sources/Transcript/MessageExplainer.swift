@@ -22,6 +22,9 @@ public struct MessageExplainer: Sendable {
     private var earlierJoins: [String: [Ref?]] = [:]
     /// Topics whose leave was sent, so their phx_close reads as the end of a leave.
     private var leaving: Set<String> = []
+    /// False when the messages are a filtered part of the connection (their numbers have gaps):
+    /// then what is not shown is not said to be absent.
+    private let complete: Bool
 
     /// An explainer for one connection: its `open` line (nil when unseen) and all its messages,
     /// so that a push can say which later message answered it.
@@ -32,6 +35,7 @@ public struct MessageExplainer: Sendable {
             bySeq[m.seq] = m
             if let push = m.replyTo { replyOf[push] = m }
         }
+        complete = messages.enumerated().allSatisfy { $0.offset + 1 == $0.element.seq }
     }
 
     /// The explanation of the next message of the connection (call in order).
@@ -88,7 +92,7 @@ public struct MessageExplainer: Sendable {
             return text + answered(r)
         case .leave:
             leaving.insert(m.topic)
-            if joined[m.topic] == nil {
+            if joined[m.topic] == nil, complete {
                 return "Leave of \(topic), which is not joined: Phoenix just replies ok with an empty response." + answered(r)
             }
             return "Leave of \(topic) with join_ref \(ref(m.joinRef)); Phoenix replies ok and then closes the channel with phx_close."
@@ -107,7 +111,7 @@ public struct MessageExplainer: Sendable {
             } else if let current = joined[m.topic], current == m.joinRef {
                 text += " with join_ref \(ref(m.joinRef)) (the channel's join)"
             } else if joined[m.topic] == nil {
-                text += " with join_ref \(ref(m.joinRef)), though \(topic) is not joined"
+                text += complete ? " with join_ref \(ref(m.joinRef)), though \(topic) is not joined" : " with join_ref \(ref(m.joinRef))"
             } else {
                 text += " with join_ref \(ref(m.joinRef)), not the channel's current \(ref(joined[m.topic]!))"
             }
@@ -117,7 +121,7 @@ public struct MessageExplainer: Sendable {
 
     /// Whether and when a client push was answered, from the whole connection.
     private func answered(_ push: MessageRecord) -> String {
-        guard let reply = replyOf[push.seq] else { return " No reply was seen." }
+        guard let reply = replyOf[push.seq] else { return complete ? " No reply was seen." : "" }
         return " Answered by message \(reply.seq)" + (reply.roundTrip.map { ", \(Self.duration($0)) later." } ?? ".")
     }
 
@@ -186,6 +190,11 @@ public struct MessageExplainer: Sendable {
         }
         let outcome = status + (reason.map { " (reason \(JSONText.quoted($0)))" } ?? "")
         let rtt = r.roundTrip.map { ", \(Self.duration($0)) after it" } ?? ""
+        if let pushSeq = r.replyTo, bySeq[pushSeq] == nil {
+            // The push is in the connection but not among the messages shown.
+            let joinRef = serializer == .v1 ? "" : ", with join_ref \(ref(m.joinRef))"
+            return "Reply to message \(pushSeq) (not shown) on \(topic)\(rtt): \(outcome); ref \(ref(m.ref)) echoes the push's\(joinRef)."
+        }
         guard let pushSeq = r.replyTo, let push = bySeq[pushSeq], let p = push.message else {
             return "Reply \(outcome) on \(topic) with ref \(ref(m.ref)), which matches no push still waiting for one "
                 + "(phoenix.js ignores it)."

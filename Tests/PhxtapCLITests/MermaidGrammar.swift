@@ -1,7 +1,10 @@
 import Foundation
 
-/// A checker for the Mermaid `sequenceDiagram` subset phxtap emits, written from Mermaid's
-/// sequence diagram syntax (no Mermaid command-line tool installs here without npm):
+/// A checker for the Mermaid `sequenceDiagram` subset phxtap emits, following Mermaid's own
+/// lexer (`packages/mermaid/src/diagrams/sequence/parser/sequenceDiagram.jison`: `;` is a
+/// NEWLINE token, `#` starts a comment, message text is `":"[^#\n;]+`, `%%` starts a comment)
+/// and its `encodeEntities`, which turns `#\w+;` into an entity before parsing. No Mermaid
+/// command-line tool installs here (it needs npm):
 ///
 ///     sequenceDiagram                       first statement
 ///     participant ID as ALIAS               before any message; IDs unique
@@ -105,8 +108,9 @@ enum MermaidGrammar {
                 problems.append("line \(line): raw ; in text ends the statement")
             } else if c == "#" {
                 let body = chars.prefix(while: { $0 != ";" })
+                // encodeEntities: /#\w+;/
                 let isEntity = body.count < chars.count && !body.isEmpty
-                    && (body.allSatisfy(\.isNumber) || body.allSatisfy { $0.isLetter && $0.isASCII })
+                    && body.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
                 if !isEntity {
                     problems.append("line \(line): # not part of an entity code")
                 } else {

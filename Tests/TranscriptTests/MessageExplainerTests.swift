@@ -51,3 +51,16 @@ import Transcript
         #expect(lines[2].hasSuffix("closes the connection with 1011."))
     }
 }
+
+extension MessageExplainerTests {
+    /// A filtered view (numbers with gaps) must not call absent what is only hidden.
+    @Test func filteredViewsDoNotClaimWhatTheyCannotSee() {
+        var push = RedactorTests.record(#"["4","5","room:lobby","ping",{}]"#).with(conn: 1, seq: 6)
+        push.replyTo = nil
+        var reply = RedactorTests.record(#"["4","5","room:lobby","phx_reply",{"status":"ok","response":{}}]"#, from: .server).with(conn: 1, seq: 9)
+        reply.replyTo = 8
+        var explainer = MessageExplainer(open: nil, messages: [push, reply])
+        #expect(explainer.explain(push) == "Push `ping` to `room:lobby` with join_ref 4 and ref 5, which its reply will echo.")
+        #expect(explainer.explain(reply) == "Reply to message 8 (not shown) on `room:lobby`: ok; ref 5 echoes the push's, with join_ref 4.")
+    }
+}
