@@ -18,26 +18,25 @@ public enum HARWriter {
         var source = ""
         var connections: [Int: Connection] = [:]
         var order: [Int] = []
-        func connection(_ conn: Int) -> Connection {
-            if let c = connections[conn] { return c }
-            order.append(conn)
-            return Connection()
+        // Mutated in place: copying a connection out and back would copy its messages each time.
+        func touch(_ conn: Int) {
+            if connections[conn] == nil {
+                order.append(conn)
+                connections[conn] = Connection()
+            }
         }
         for record in records {
             switch record {
             case .session(let s): source = s.source
             case .open(let o):
-                var c = connection(o.conn)
-                c.open = o
-                connections[o.conn] = c
+                touch(o.conn)
+                connections[o.conn]!.open = o
             case .message(let m):
-                var c = connection(m.conn)
-                c.messages.append(m)
-                connections[m.conn] = c
+                touch(m.conn)
+                connections[m.conn]!.messages.append(m)
             case .close(let close):
-                var c = connection(close.conn)
-                c.closes.append(close)
-                connections[close.conn] = c
+                touch(close.conn)
+                connections[close.conn]!.closes.append(close)
             case .annotation, .summary:
                 break
             }

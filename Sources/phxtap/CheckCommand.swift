@@ -34,6 +34,7 @@ struct CheckCommand: ParsableCommand {
     var failOn: FailOn = .error
 
     func run() throws {
+        try InputRunner.refuseOverwrite(output: outputOptions.output, inputs: inputs)
         let output = try LineOutput.open(outputOptions.output)
         let format = outputOptions.format ?? (output.isTerminal ? .text : .jsonl)
         let writer = RecordWriter(

@@ -52,6 +52,7 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var checkerOptions: CheckerOptionGroup
 
     func run() throws {
+        try InputRunner.refuseOverwrite(output: output, inputs: inputs)
         let redactor = noRedact ? nil : Redactor(extra: redact)
         let writer = RecordWriter(
             output: try LineOutput.open(output), format: format, filter: filterOptions.filter, payloadRedactor: redactor)

@@ -108,3 +108,14 @@ struct InputRunner {
         return records
     }
 }
+
+extension InputRunner {
+    /// `-o` naming one of the inputs would truncate it before it is read.
+    static func refuseOverwrite(output: String?, inputs: [String]) throws {
+        guard let output, output != "-" else { return }
+        let target = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
+        for input in inputs where URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path == target {
+            throw CLIError("-o \(output) is also an input; writing it would destroy what is to be read")
+        }
+    }
+}

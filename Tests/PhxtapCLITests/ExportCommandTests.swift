@@ -117,3 +117,16 @@ extension PhxtapProcess {
         #expect(!spec.contains("### Binary reply (kind 1)"))
     }
 }
+
+extension ExportCommandTests {
+    /// Checking a transcript again gives the transcript it was, line for line.
+    @Test(.enabled(if: PhxtapProcess.hasCommand("check")), arguments: ExportGoldenTests.captures)
+    func checkingATranscriptReproducesIt(capture: String) throws {
+        let jsonl = try Self.transcript(capture)
+        defer { try? FileManager.default.removeItem(at: jsonl.deletingLastPathComponent()) }
+        let original = try String(contentsOf: jsonl, encoding: .utf8)
+        let run = try PhxtapProcess.run(["check", "--format", "jsonl", "--fail-on", "never", jsonl.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(HARCommandTests.body(run.stdout) == HARCommandTests.body(original))
+    }
+}

@@ -141,3 +141,15 @@ import Testing
         #expect(run.stderr.split(separator: "\n").count == 1)
     }
 }
+
+extension HARCommandTests {
+    @Test func outputOverAnInputIsRefused() throws {
+        let file = try Self.scratch("same.har")
+        defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+        try Self.chromeHAR.write(to: file, atomically: true, encoding: .utf8)
+        let run = try PhxtapProcess.run(["read", "--format", "har", "-o", file.path, file.path])
+        #expect(run.status == 2)
+        #expect(run.stderr == "phxtap: -o \(file.path) is also an input; writing it would destroy what is to be read\n")
+        #expect(try String(contentsOf: file, encoding: .utf8) == Self.chromeHAR)
+    }
+}
