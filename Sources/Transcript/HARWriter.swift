@@ -57,7 +57,8 @@ public enum HARWriter {
         log.string("version", "1.2")
         log.object("creator", creator)
         log.array("pages", [])
-        log.array("entries", entries)
+        // One entry, and one WebSocket message, per line: valid JSON that diffs well.
+        log.array("entries", entries.map { [0x0A] + $0 })
         if !source.isEmpty { log.string("comment", "Phoenix traffic of \(source), written by phxtap") }
         var root = JSONObjectWriter()
         root.object("log", log)
@@ -94,7 +95,7 @@ public enum HARWriter {
         w.string("_resourceType", "websocket")
         phxtapFields(&w, conn: conn, c, time: c.startTime)
         if !c.closes.isEmpty { w.array("_phxtapCloses", c.closes.map { closeObject($0).finished() }) }
-        w.array("_webSocketMessages", c.messages.map(webSocketMessage))
+        w.array("_webSocketMessages", c.messages.map { [0x0A] + webSocketMessage($0) })
         return w.finished()
     }
 
