@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(
             name: "PhxtapCLITests",
             dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"],
-            exclude: ["Golden"],
+            exclude: ["Golden", "mitmproxy_har.py"],
             swiftSettings: strictSwift
         ),
     ]
