@@ -85,7 +85,8 @@ let package = Package(
         .testTarget(name: "TranscriptTests", dependencies: ["Transcript", "PhoenixProtocol"], swiftSettings: strictSwift),
         .testTarget(
             name: "PhxtapCLITests",
-            dependencies: ["PhoenixProtocol", "Transcript"],
+            dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"],
+            exclude: ["Golden", "mitmproxy_har.py"],
             swiftSettings: strictSwift
         ),
     ]
