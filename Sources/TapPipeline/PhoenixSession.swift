@@ -5,7 +5,10 @@ import Transcript
 /// One Phoenix socket as the transcript sees it: a WebSocket connection, or a LongPoll session
 /// that spans many HTTP requests. It numbers messages, decodes them with the connection's
 /// serializer and runs them through the connection's checker.
-struct PhoenixSession {
+///
+/// A class on purpose: the pipeline keeps sessions in dictionaries, and a struct taken out,
+/// changed and put back would copy the checker's tables (every outstanding push) per message.
+final class PhoenixSession {
     let conn: Int
     let transport: Transport
     let serializer: Serializer
@@ -25,7 +28,7 @@ struct PhoenixSession {
     }
 
     /// The handshake's findings (vsn, refusals) as annotation lines.
-    mutating func opened(time: Double, vsn: String?, status: Int?, into out: inout [TranscriptRecord]) {
+    func opened(time: Double, vsn: String?, status: Int?, into out: inout [TranscriptRecord]) {
         for annotation in checker.opened(time: time, transport: transport, vsn: vsn, httpStatus: status) {
             out.append(.annotation(AnnotationRecord(conn: conn, finding: Finding(annotation: annotation, time: time, refersTo: []))))
         }
@@ -34,7 +37,7 @@ struct PhoenixSession {
     /// One data message: findings that became certain by its time first, then the message line.
     /// `seq` is given when replaying a transcript (which may have been filtered); live and
     /// offline traffic is numbered here.
-    mutating func message(
+    func message(
         from: Direction, opcode: DataOpcode, bytes: [UInt8], time: Double, seq givenSeq: Int? = nil,
         into out: inout [TranscriptRecord]
     ) {
@@ -50,26 +53,26 @@ struct PhoenixSession {
             replyTo: verdict.replyTo, roundTrip: verdict.roundTrip, transport: transport, annotations: verdict.annotations)))
     }
 
-    mutating func closeFrame(from: Direction, code: UInt16?, reason: String, time: Double, into out: inout [TranscriptRecord]) {
+    func closeFrame(from: Direction, code: UInt16?, reason: String, time: Double, into out: inout [TranscriptRecord]) {
         lastTime = max(lastTime, time)
         sawCloseFrame = true
         out.append(.close(CloseRecord(conn: conn, time: time, from: from, code: code, reason: reason)))
         append(checker.closed(time: time, from: from, code: code, reason: reason), into: &out)
     }
 
-    mutating func violation(id: String, text: String, time: Double, into out: inout [TranscriptRecord]) {
+    func violation(id: String, text: String, time: Double, into out: inout [TranscriptRecord]) {
         lastTime = max(lastTime, time)
         append([checker.wireViolation(id: id, text: text, time: time, seq: nil)], into: &out)
     }
 
-    mutating func longPollStatus(_ status: Int, method: String, time: Double, into out: inout [TranscriptRecord]) {
+    func longPollStatus(_ status: Int, method: String, time: Double, into out: inout [TranscriptRecord]) {
         lastTime = max(lastTime, time)
         append(checker.longPollResponse(time: time, method: method, status: status), into: &out)
     }
 
     /// Settles what is pending. `ending` describes a connection that ended without a close
     /// frame (nil: say nothing more).
-    mutating func finish(time: Double, ending: SessionEnding?, into out: inout [TranscriptRecord]) {
+    func finish(time: Double, ending: SessionEnding?, into out: inout [TranscriptRecord]) {
         guard !finished else { return }
         finished = true
         if let ending, !sawCloseFrame {

@@ -52,7 +52,7 @@ extension Pipeline {
     ) {
         lastTime = max(lastTime, time)
         var records: [TranscriptRecord] = []
-        if var old = messageSessions.removeValue(forKey: key) {
+        if let old = messageSessions.removeValue(forKey: key) {
             old.finish(time: time, ending: SessionEnding(via: .endOfInput, from: nil, reason: "replaced by a new connection with the same key"), into: &records)
         }
         let conn = nextConn
@@ -69,7 +69,7 @@ extension Pipeline {
             conn: conn, time: time, client: connection.client, server: connection.server, transport: connection.transport,
             path: connection.path, params: params, serializer: serializer, status: connection.status, vsn: vsn,
             subprotocols: subprotocols, extensions: connection.extensions)))
-        var session = PhoenixSession(
+        let session = PhoenixSession(
             conn: conn, transport: connection.transport, serializer: serializer, options: options.checker, time: time)
         session.opened(time: time, vsn: vsn, status: connection.status, into: &records)
         messageSessions[key] = session
@@ -93,10 +93,9 @@ extension Pipeline {
         into out: inout [TranscriptRecord]
     ) {
         lastTime = max(lastTime, time)
-        guard var session = messageSessions[key] else { return }
+        guard let session = messageSessions[key] else { return }
         var records: [TranscriptRecord] = []
         session.message(from: from, opcode: opcode, bytes: bytes, time: time, seq: seq, into: &records)
-        messageSessions[key] = session
         for record in records { emit(record, into: &out) }
     }
 
@@ -105,10 +104,9 @@ extension Pipeline {
         key: String, status: Int, method: String, time: Double, into out: inout [TranscriptRecord]
     ) {
         lastTime = max(lastTime, time)
-        guard var session = messageSessions[key] else { return }
+        guard let session = messageSessions[key] else { return }
         var records: [TranscriptRecord] = []
         session.longPollStatus(status, method: method, time: time, into: &records)
-        messageSessions[key] = session
         for record in records { emit(record, into: &out) }
     }
 
@@ -117,10 +115,9 @@ extension Pipeline {
         key: String, from: Direction, code: UInt16?, reason: String, time: Double, into out: inout [TranscriptRecord]
     ) {
         lastTime = max(lastTime, time)
-        guard var session = messageSessions[key] else { return }
+        guard let session = messageSessions[key] else { return }
         var records: [TranscriptRecord] = []
         session.closeFrame(from: from, code: code, reason: reason, time: time, into: &records)
-        messageSessions[key] = session
         for record in records { emit(record, into: &out) }
     }
 
@@ -132,7 +129,7 @@ extension Pipeline {
     ) {
         let ending = via.map { SessionEnding(via: $0, from: from, reason: reason) }
         lastTime = max(lastTime, time)
-        guard var session = messageSessions.removeValue(forKey: key) else { return }
+        guard let session = messageSessions.removeValue(forKey: key) else { return }
         var records: [TranscriptRecord] = []
         session.finish(time: time, ending: ending, into: &records)
         for record in records { emit(record, into: &out) }

@@ -44,15 +44,13 @@ public struct Pipeline {
                                 assumeWebSocket: options.assumeWebSocketPorts.contains(server.port))
         case .bytes(let conn, let from, let time, let bytes):
             lastTime = max(lastTime, time)
-            guard var tap = taps[conn] else { return }
+            guard let tap = taps[conn] else { return }
             let events = tap.feed(bytes, from: from, time: time)
-            taps[conn] = tap
             apply(events, tcp: conn, into: &records)
         case .gap(let conn, let from, let time, let missing):
             lastTime = max(lastTime, time)
-            guard var tap = taps[conn] else { return }
+            guard let tap = taps[conn] else { return }
             let events = tap.wire.gap(from: from, missing: missing, time: time)
-            taps[conn] = tap
             apply(events, tcp: conn, into: &records)
         case .sourceNote(let conn, let time, let rule, let text):
             lastTime = max(lastTime, time)
@@ -131,40 +129,37 @@ public struct Pipeline {
     private mutating func request(_ head: HTTPRequestHead, body: [UInt8], time: Double, tcp: Int, into out: inout [TranscriptRecord]) {
         taps[tcp]?.pending.append(PendingRequest(head: head, time: time))
         guard Self.isLongPoll(head), head.method == "POST", let token = Self.longPollToken(head),
-            var session = longPoll[token]
+            let session = longPoll[token]
         else { return }
         for frame in LongPollBody.clientFrames(body: body, contentType: head.headers.first("Content-Type")) {
             session.message(from: .client, opcode: frame.opcode, bytes: frame.bytes, time: time, into: &out)
         }
-        longPoll[token] = session
     }
 
     private mutating func response(_ head: HTTPResponseHead, body: [UInt8], time: Double, tcp: Int, into out: inout [TranscriptRecord]) {
-        guard var tap = taps[tcp] else { return }
+        guard let tap = taps[tcp] else { return }
         let request = tap.pending.isEmpty ? nil : tap.pending.removeFirst()
-        taps[tcp] = tap
         guard let request else { return }
         if request.head.isWebSocketUpgrade {
             // 101 goes on as `.upgraded`; anything else is a refusal, recorded as a connection
             // that opened and ended at once.
             guard head.status != 101 else { return }
-            var session = newSession(tcp: tcp, transport: .websocket, request: request.head, status: head.status,
+            let session = newSession(tcp: tcp, transport: .websocket, request: request.head, status: head.status,
                                      time: request.time, extensions: nil, into: &out)
             session.finish(time: time, ending: SessionEnding(via: .refused, from: .server, reason: "upgrade refused with HTTP \(head.status)"), into: &out)
             return
         }
         guard Self.isLongPoll(head: request.head), let answer = LongPollBody.serverResponse(body: body) else { return }
         let status = answer.status ?? head.status
-        if let token = Self.longPollToken(request.head), var session = longPoll[token] {
+        if let token = Self.longPollToken(request.head), let session = longPoll[token] {
             session.longPollStatus(status, method: request.head.method, time: time, into: &out)
             for frame in answer.frames {
                 session.message(from: .server, opcode: frame.opcode, bytes: frame.bytes, time: time, into: &out)
             }
-            longPoll[token] = session
         } else if request.head.method == "GET" {
             // A poll without a known session: Phoenix answers a new session with 410 and its token
             // (or 403 when connect/3 refuses it).
-            var session = newSession(tcp: tcp, transport: .longpoll, request: request.head, status: status,
+            let session = newSession(tcp: tcp, transport: .longpoll, request: request.head, status: status,
                                      time: request.time, extensions: nil, into: &out)
             session.longPollStatus(status, method: "GET", time: time, into: &out)
             if let token = answer.token, status == 410 {
@@ -186,16 +181,15 @@ public struct Pipeline {
     /// began without a handshake (the serializer is then read off the first frame's shape).
     private mutating func withSession(
         tcp: Int, time: Double, firstFrame: [UInt8]? = nil, into out: inout [TranscriptRecord],
-        _ body: (inout PhoenixSession, inout [TranscriptRecord]) -> Void
+        _ body: (PhoenixSession, inout [TranscriptRecord]) -> Void
     ) {
-        guard var tap = taps[tcp] else { return }
+        guard let tap = taps[tcp] else { return }
         if tap.session == nil {
             let vsn = firstFrame?.first == UInt8(ascii: "{") ? "1.0.0" : "2.0.0"
             tap.session = newSession(tcp: tcp, transport: .websocket, request: nil, status: nil, time: time, extensions: nil,
                                      guessedVsn: vsn, into: &out)
         }
-        body(&tap.session!, &out)
-        taps[tcp] = tap
+        body(tap.session!, &out)
     }
 
     private mutating func newSession(
@@ -217,7 +211,7 @@ public struct Pipeline {
             conn: conn, time: time, client: tap?.client.description ?? "", server: tap?.server.description ?? "",
             transport: transport, path: request?.path ?? "", params: params, serializer: serializer, status: status,
             vsn: vsn, subprotocols: subprotocols, extensions: extensions)))
-        var session = PhoenixSession(conn: conn, transport: transport, serializer: serializer, options: options.checker, time: time)
+        let session = PhoenixSession(conn: conn, transport: transport, serializer: serializer, options: options.checker, time: time)
         if request == nil {
             out.append(.annotation(AnnotationRecord(conn: conn, finding: Finding(
                 annotation: Annotation(rule: "capture-mid-connection", severity: .info,
@@ -229,11 +223,10 @@ public struct Pipeline {
     }
 
     private mutating func close(tcp: Int, time: Double, how: ConnectionEnd, into out: inout [TranscriptRecord]) {
-        guard var tap = taps[tcp] else { return }
+        guard let tap = taps[tcp] else { return }
         let events = tap.wire.finish(time: time)
-        taps[tcp] = tap
         apply(events, tcp: tcp, into: &out)  // may still open a session or record a close frame
-        guard var session = taps.removeValue(forKey: tcp)?.session else { return }
+        guard let session = taps.removeValue(forKey: tcp)?.session else { return }
         let ending: SessionEnding
         switch how {
         case .fin(let from): ending = SessionEnding(via: .tcpFin, from: from, reason: "TCP connection closed by the \(from.rawValue) without a close frame")
@@ -279,7 +272,8 @@ struct PendingRequest {
 }
 
 /// One TCP connection: its endpoints, its wire state and, once upgraded, its Phoenix session.
-struct TCPTap {
+/// A class so that the pipeline's dictionary lookups never copy the wire or checker state.
+final class TCPTap {
     let client: Endpoint
     let server: Endpoint
     let openedAt: Double
@@ -298,7 +292,7 @@ struct TCPTap {
         wire = WireConnection(limits: limits)
     }
 
-    mutating func feed(_ bytes: [UInt8], from: Direction, time: Double) -> [WireEvent] {
+    func feed(_ bytes: [UInt8], from: Direction, time: Double) -> [WireEvent] {
         if !sawBytes {
             sawBytes = true
             if assumeWebSocket || HandshakeHeuristic.looksLikeFrames(bytes, from: from) {
