@@ -14,6 +14,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // System libraries: libpcap for offline captures, zlib for permessage-deflate.
@@ -26,6 +28,20 @@ let package = Package(
         .target(name: "Transcript", dependencies: ["PhoenixProtocol", "PhoenixChecker"], swiftSettings: strictSwift),
         .target(name: "TapPipeline", dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"], swiftSettings: strictSwift),
 
+        // The live byte source: a SwiftNIO relay that tees what it forwards into the pipeline.
+        .target(
+            name: "ProxyServer",
+            dependencies: [
+                "TapPipeline", "PhoenixProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // The command line.
         .executableTarget(
             name: "phxtap",
@@ -37,6 +53,15 @@ let package = Package(
         ),
 
         .testTarget(name: "PhoenixProtocolTests", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "ProxyServerTests",
+            dependencies: [
+                "ProxyServer", "TapPipeline", "PhoenixProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "TranscriptTests", dependencies: ["Transcript", "PhoenixProtocol"], swiftSettings: strictSwift),
         .testTarget(
             name: "PhxtapCLITests",
