@@ -136,7 +136,18 @@ final class RelayConnection {
 
     func legInactive(_ side: Direction) {
         if side == .server, case .connecting = upstreamState {
-            upstreamFailed("upstream \(connector.url.host):\(connector.url.port) closed the connection during the TLS handshake")
+            // NIOSSL closes the channel before it reports why the handshake failed; give the
+            // error a turn of the loop to arrive so the 502 can say what went wrong.
+            let reason =
+                "upstream \(connector.url.host):\(connector.url.port) closed the connection during the TLS handshake"
+            guard let loop = (upstream?.context ?? client?.context)?.eventLoop else {
+                upstreamFailed(reason)
+                return
+            }
+            loop.assumeIsolated().execute {
+                guard case .connecting = self.upstreamState else { return }
+                self.upstreamFailed(reason)
+            }
             return
         }
         if side == .server { upstreamState = .closed }
