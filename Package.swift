@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "phxtap", targets: ["phxtap"]),
+        .executable(name: "phxtap-bench", targets: ["phxtap-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,9 +25,16 @@ let package = Package(
 
         // Pure core: bytes and times in, values out. No sockets, files or clocks.
         .target(name: "PhoenixProtocol", swiftSettings: strictSwift),
+        .target(name: "WebSocketWire", dependencies: ["PhoenixProtocol", "CZlib"], swiftSettings: strictSwift),
         .target(name: "PhoenixChecker", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
         .target(name: "Transcript", dependencies: ["PhoenixProtocol", "PhoenixChecker"], swiftSettings: strictSwift),
-        .target(name: "TapPipeline", dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"], swiftSettings: strictSwift),
+        .target(
+            name: "TapPipeline", dependencies: ["PhoenixProtocol", "WebSocketWire", "PhoenixChecker", "Transcript"],
+            swiftSettings: strictSwift),
+
+        // Offline byte source: link layers, IP and TCP reassembly (pure), and a thin libpcap shell.
+        .target(name: "PcapSource", dependencies: ["CPcap", "TapPipeline", "PhoenixProtocol"], swiftSettings: strictSwift),
+        .executableTarget(name: "pcap-bench", dependencies: ["PcapSource"], path: "Benchmarks/pcap-bench", swiftSettings: strictSwift),
 
         // The live byte source: a SwiftNIO relay that tees what it forwards into the pipeline.
         .target(
@@ -46,13 +54,33 @@ let package = Package(
         .executableTarget(
             name: "phxtap",
             dependencies: [
-                "PhoenixProtocol", "PhoenixChecker", "Transcript",
+                "PhoenixProtocol", "PhoenixChecker", "Transcript", "TapPipeline", "PcapSource", "ProxyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
         ),
 
+        // Benchmarks (bench/*.sh build this in release mode).
+        .executableTarget(
+            name: "phxtap-bench",
+            dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"],
+            path: "bench/PhxtapBench",
+            swiftSettings: strictSwift
+        ),
+
         .testTarget(name: "PhoenixProtocolTests", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "WebSocketWireTests",
+            dependencies: ["WebSocketWire", "PhoenixProtocol", "CZlib"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "PcapSourceTests",
+            dependencies: ["PcapSource", "TapPipeline", "PhoenixProtocol"],
+            exclude: ["Fixtures", "make_fixtures.py"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "ProxyServerTests",
             dependencies: [
@@ -67,7 +95,6 @@ let package = Package(
         .testTarget(
             name: "PhxtapCLITests",
             dependencies: ["PhoenixProtocol", "Transcript"],
-            resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),
     ]

@@ -1,11 +1,17 @@
 /// UTF-8 validation that reports where the first bad byte is. RFC 6455 requires text frames
 /// to be UTF-8, and Phoenix's JSON decoder rejects anything else.
-enum UTF8Validation {
+public enum UTF8Validation {
     /// The offset of the first byte that is not part of a well-formed UTF-8 sequence, or nil.
-    static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    public static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = 0
         let n = bytes.count
+        let base = UnsafeRawPointer(bytes.baseAddress)
         while i < n {
+            // ASCII dominates Phoenix traffic: check 8 bytes at a time for a high bit.
+            if let base, i + 8 <= n, base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+                continue
+            }
             let b0 = bytes[i]
             if b0 < 0x80 {
                 i += 1
@@ -36,7 +42,12 @@ enum UTF8Validation {
     }
 
     /// Convenience for arrays and slices.
-    static func firstInvalidOffset(_ bytes: Bytes) -> Int? {
+    public static func firstInvalidOffset(_ bytes: Bytes) -> Int? {
         bytes.withUnsafeBufferPointer { firstInvalidOffset($0) }
+    }
+
+    /// True when every byte belongs to a well-formed UTF-8 sequence.
+    public static func isValid(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { firstInvalidOffset($0) == nil }
     }
 }

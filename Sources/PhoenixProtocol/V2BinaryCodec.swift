@@ -20,62 +20,60 @@ enum V2BinaryCodec {
         guard let kind = BinaryKind(rawValue: kindByte) else { throw .unknownKind(kindByte) }
         if direction == .client, kind != .push { throw .serverKindFromClient(kind) }
 
-        let fieldNames: [String]
-        switch (kind, direction) {
-        case (.push, .client): fieldNames = ["join_ref", "ref", "topic", "event"]
-        case (.push, .server): fieldNames = ["join_ref", "topic", "event"]
-        case (.reply, _): fieldNames = ["join_ref", "ref", "topic", "status"]
-        case (.broadcast, _): fieldNames = ["topic", "event"]
-        }
         let layout = kind.name(from: direction)
-        var reader = FieldReader(frame: frame, layout: layout, headerLength: 1 + fieldNames.count)
-        try reader.checkHeader()
-        var fields: [String: String] = [:]
-        for (i, name) in fieldNames.enumerated() {
-            fields[name] = try reader.field(name, sizeAt: 1 + i)
+        switch (kind, direction) {
+        case (.push, .client):
+            var reader = try FieldReader(frame: frame, layout: layout, fields: 4)
+            let joinRef = try reader.next("join_ref"), ref = try reader.next("ref")
+            let topic = try reader.next("topic"), event = try reader.next("event")
+            return PhoenixMessage(
+                joinRef: Self.ref(joinRef), ref: Self.ref(ref), topic: topic, event: event, payload: .binary(reader.rest),
+                layout: .v2Binary(.push))
+        case (.push, .server):
+            var reader = try FieldReader(frame: frame, layout: layout, fields: 3)
+            let joinRef = try reader.next("join_ref"), topic = try reader.next("topic"), event = try reader.next("event")
+            return PhoenixMessage(
+                joinRef: Self.ref(joinRef), ref: nil, topic: topic, event: event, payload: .binary(reader.rest),
+                layout: .v2Binary(.push))
+        case (.reply, _):
+            var reader = try FieldReader(frame: frame, layout: layout, fields: 4)
+            let joinRef = try reader.next("join_ref"), ref = try reader.next("ref")
+            let topic = try reader.next("topic"), status = try reader.next("status")
+            let body = reader.rest
+            return PhoenixMessage(
+                joinRef: Self.ref(joinRef), ref: Self.ref(ref), topic: topic, event: ReservedEvent.reply.rawValue,
+                payload: .binary(body), reply: Reply(status: status, response: .binary(body)), layout: .v2Binary(.reply))
+        case (.broadcast, _):
+            var reader = try FieldReader(frame: frame, layout: layout, fields: 2)
+            let topic = try reader.next("topic"), event = try reader.next("event")
+            return PhoenixMessage(
+                joinRef: nil, ref: nil, topic: topic, event: event, payload: .binary(reader.rest), layout: .v2Binary(.broadcast))
         }
-        let rest = reader.rest
+    }
 
-        func ref(_ name: String) -> Ref? {
-            guard let value = fields[name], !value.isEmpty else { return nil }
-            return .string(value)
-        }
-        let topic = fields["topic"]!
-        switch kind {
-        case .push, .broadcast:
-            return PhoenixMessage(
-                joinRef: ref("join_ref"), ref: ref("ref"), topic: topic, event: fields["event"]!,
-                payload: .binary(rest), layout: .v2Binary(kind))
-        case .reply:
-            return PhoenixMessage(
-                joinRef: ref("join_ref"), ref: ref("ref"), topic: topic, event: ReservedEvent.reply.rawValue,
-                payload: .binary(rest), reply: Reply(status: fields["status"]!, response: .binary(rest)),
-                layout: .v2Binary(.reply))
-        }
+    private static func ref(_ field: String) -> Ref? {
+        field.isEmpty ? nil : .string(field)
     }
 
     /// Reads the size-prefixed fields that follow the header, in order.
     private struct FieldReader {
         let frame: Bytes
         let layout: String
-        let headerLength: Int
+        var headerIndex = 1
         var offset: Int
 
-        init(frame: Bytes, layout: String, headerLength: Int) {
+        init(frame: Bytes, layout: String, fields: Int) throws(DecodeError) {
+            guard frame.count >= 1 + fields else {
+                throw .truncatedHeader(layout: layout, needed: 1 + fields, frameSize: frame.count)
+            }
             self.frame = frame
             self.layout = layout
-            self.headerLength = headerLength
-            self.offset = headerLength
+            self.offset = 1 + fields
         }
 
-        func checkHeader() throws(DecodeError) {
-            guard frame.count >= headerLength else {
-                throw .truncatedHeader(layout: layout, needed: headerLength, frameSize: frame.count)
-            }
-        }
-
-        mutating func field(_ name: String, sizeAt headerIndex: Int) throws(DecodeError) -> String {
+        mutating func next(_ name: String) throws(DecodeError) -> String {
             let size = Int(frame[frame.startIndex + headerIndex])
+            headerIndex += 1
             guard offset + size <= frame.count else {
                 throw .fieldPastEnd(layout: layout, field: name, size: size, frameSize: frame.count)
             }

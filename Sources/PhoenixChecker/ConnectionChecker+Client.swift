@@ -1,0 +1,195 @@
+import PhoenixProtocol
+
+// Client to server: joins, leaves, pushes and heartbeats, judged by what the Phoenix server of
+// the configured version will do with them (PROTOCOL.md 4.3).
+extension ConnectionChecker {
+    mutating func clientMessage(_ message: PhoenixMessage, _ m: ObservedMessage, _ verdict: inout MessageVerdict) {
+        var notes: [Annotation] = []
+        let nonString = [("ref", message.ref), ("join_ref", message.joinRef)].compactMap { name, ref in
+            ref.flatMap { $0.isString ? nil : "\(name) \($0.jsonText)" }
+        }
+        if !nonString.isEmpty {
+            notes += note("non-string-ref", "\(nonString.joined(separator: " and ")) is not a string; phoenix.js compares refs with === and will not match a string against it")
+        }
+        if let ref = message.ref {
+            if let other = outstanding[ref] {
+                notes += note("duplicate-outstanding-ref", "ref \(ref) is already used by \(other.event) (seq \(other.seq)), which still awaits its reply: replies cannot be told apart")
+            }
+            if case .string(let text) = ref, let number = Int(text) {
+                if let last = lastNumericRef, number <= last {
+                    notes += note("non-monotonic-ref", "ref \(number) is not above the previous ref \(last); phoenix.js refs only increase")
+                }
+                lastNumericRef = number
+            }
+        }
+
+        var kind = PushKind.push
+        var expectNoReply: String?
+        if message.topic == phoenixSocketTopic && message.event == ReservedEvent.heartbeat.rawValue {
+            kind = .heartbeat
+            notes += heartbeat(message, m, &verdict)
+        } else {
+            switch message.reservedEvent {
+            case .join:
+                kind = .join
+                notes += join(message, m)
+            case .leave:
+                kind = .leave
+                (notes, expectNoReply) = leave(message, m, notes)
+            default:
+                (notes, expectNoReply) = push(message, m, notes)
+            }
+        }
+        verdict.annotations += notes
+        guard let ref = message.ref else { return }
+        let deadline = m.time + (kind == .heartbeat ? options.heartbeatInterval : timeout(for: message.topic))
+        verdict.findings += expectReply(PendingPush(
+            seq: m.seq, time: m.time, topic: message.topic, event: message.event, ref: ref,
+            joinRef: message.joinRef, kind: kind, deadline: deadline, expectNoReply: expectNoReply))
+    }
+
+    private mutating func heartbeat(_ message: PhoenixMessage, _ m: ObservedMessage, _ verdict: inout MessageVerdict) -> [Annotation] {
+        var notes: [Annotation] = []
+        if let previous = pendingHeartbeat, let pending = outstanding[previous] {
+            outstanding[previous] = nil
+            remember(pending, .timedOut)
+            verdict.findings += finding(
+                "heartbeat-no-reply",
+                "heartbeat ref \(previous) got no reply before the next heartbeat; phoenix.js would close with 1000 \"heartbeat timeout\"",
+                m.time, [pending.seq])
+        }
+        pendingHeartbeat = message.ref
+        if message.ref == nil {
+            notes += note("heartbeat-null-ref", "heartbeat with ref null: Phoenix replies with ref null, and the reply cannot be matched to this heartbeat")
+        }
+        return notes
+    }
+
+    private mutating func join(_ message: PhoenixMessage, _ m: ObservedMessage) -> [Annotation] {
+        var notes: [Annotation] = []
+        let topic = message.topic
+        var channel = channel(topic, time: m.time)
+        let effective = message.joinRef ?? message.ref
+        if message.joinRef != message.ref {
+            let text = message.joinRef == nil
+                ? "phx_join has join_ref null: the server uses its ref \(message.ref.jsonText) as the join_ref, and later messages must carry that"
+                : "phx_join has join_ref \(message.joinRef.jsonText) but ref \(message.ref.jsonText); phoenix.js sends them equal"
+            notes += note("join-ref-differs-from-ref", text)
+        }
+        if let j = message.joinRef, channel.earlierJoinRefs.contains(j) || (channel.joinRef == j && channels[topic] != nil) {
+            notes += note("client-reused-join-ref", "phx_join of \(topic) reuses join_ref \(j) of an earlier join: late phx_close or phx_error of that join will hit this one")
+        }
+        if channels[topic] != nil, channel.phase == .joined || channel.phase == .joining {
+            let prior = channel.joinRef.map { " \($0)" } ?? ""
+            notes += note("duplicate-join", "\(topic) is already \(channel.phase == .joined ? "joined" : "being joined") (join_ref\(prior)) and no phx_leave was sent: the server closes that join (phx_close) and answers this one")
+            if let old = channel.joinRef { ChannelState.appendCapped(&channel.replacedJoinRefs, old) }
+        }
+        if let failure = channel.lastFailure, m.time - failure < options.minimumRejoinDelay, channel.phase != .joined {
+            notes += note("rejoin-too-fast", "rejoin of \(topic) \(Self.milliseconds(m.time - failure)) after it failed; phoenix.js waits 1 s, 2 s, 5 s, then 10 s")
+        }
+        channel.joinTimes = channel.joinTimes.filter { m.time - $0 <= options.rejoinWindow }
+        channel.joinTimes.append(m.time)
+        if channel.joinTimes.count > options.rejoinLoopCount {
+            if !channel.loopReported {
+                channel.loopReported = true
+                notes += note("rejoin-loop", "\(channel.joinTimes.count) joins of \(topic) within \(Self.seconds(options.rejoinWindow)): a rejoin loop")
+            }
+        } else {
+            channel.loopReported = false
+        }
+        if channel.isLiveView, topic.hasPrefix("lv:"), message.payload.jsonValue()?["session"] == nil {
+            notes += note("liveview-join-without-session", "LiveView join of \(topic) has no \"session\": the server refuses it with {\"reason\":\"stale\"}")
+        }
+        let open = channels.values.reduce(0) { $0 + ($1.isOpen ? 1 : 0) } - (channels[topic]?.isOpen == true ? 1 : 0)
+        if open >= 100 {
+            notes += note("too-many-channels", "\(open) other topics are joined on this socket; Phoenix refuses joins past 100 with \"too many channels joined\"")
+        }
+        if channels[topic] != nil, channel.joinRef != effective { channel.retire(channel.joinRef) }
+        channel.joinRef = effective
+        channel.phase = .joining
+        channel.lastUsed = m.time
+        channel.presence.stateJoinRef = nil
+        channel.presence.queued = []
+        channel.presence.reportedEarlyDiff = false
+        channels[topic] = channel
+        return notes
+    }
+
+    private mutating func leave(_ message: PhoenixMessage, _ m: ObservedMessage, _ notes: [Annotation]) -> ([Annotation], String?) {
+        var notes = notes
+        let topic = message.topic
+        guard var channel = channels[topic], channel.isOpen else {
+            notes += note("leave-unjoined", "phx_leave of \(topic), which is not joined: Phoenix replies ok {} and nothing else happens")
+            return (notes, nil)
+        }
+        channel.lastUsed = m.time
+        defer { channels[topic] = channel }
+        let current = channel.joinRef
+        if message.joinRef == current || current == nil {
+            channel.phase = .leaving
+            return (notes, nil)
+        }
+        if message.joinRef == nil {
+            if options.phoenixVersion <= PhoenixVersion(1, 8, 11) {
+                notes += note("leave-ignored", "phx_leave with join_ref null on \(topic) (joined with \(current.jsonText)): Phoenix \(options.phoenixVersion) ignores it, sends no reply and keeps the channel joined")
+                return (notes, "Phoenix ignores a leave with a null join_ref")
+            }
+            notes += note("null-join-ref", "phx_leave with join_ref null on \(topic) (joined with \(current.jsonText)); accepted from 1.8.12, ignored by earlier servers")
+            channel.phase = .leaving
+            return (notes, nil)
+        }
+        notes += note("leave-ignored", "phx_leave with join_ref \(message.joinRef.jsonText) on \(topic), whose current join_ref is \(current.jsonText)\(typeHint(message.joinRef, current)): the server ignores it, sends no reply and keeps the channel joined")
+        return (notes, "the server ignores a leave with a stale join_ref")
+    }
+
+    private mutating func push(_ message: PhoenixMessage, _ m: ObservedMessage, _ notes: [Annotation]) -> ([Annotation], String?) {
+        var notes = notes
+        let topic = message.topic
+        guard var channel = channels[topic] else {
+            if let j = message.joinRef {
+                notes += note("join-ref-from-previous-connection", "\(message.event) on \(topic) carries join_ref \(j), but \(topic) was never joined on this connection: the join belongs to an earlier connection and the server answers unmatched topic")
+            } else {
+                notes += note("push-to-unjoined-topic", "\(message.event) on \(topic), which was never joined on this connection: the server answers unmatched topic")
+            }
+            return (notes, nil)
+        }
+        channel.lastUsed = m.time
+        defer { channels[topic] = channel }
+        switch channel.phase {
+        case .closed, .errored, .joinFailed:
+            let after = [ChannelPhase.closed: "after its phx_close", .errored: "after its phx_error or join timeout", .joinFailed: "after its join was refused"][channel.phase]!
+            notes += note("push-to-unjoined-topic", "\(message.event) on \(topic) \(after), without a new join: the server answers unmatched topic")
+            return (notes, nil)
+        case .joining:
+            notes += note("push-before-join-reply", "\(message.event) on \(topic) before the reply to its phx_join: it reaches the channel only if the join succeeds")
+        case .joined, .leaving:
+            break
+        }
+        guard let current = channel.joinRef else { return (notes, nil) }
+        let version = options.phoenixVersion
+        if message.joinRef == nil {
+            let drops = version >= PhoenixVersion(1, 8, 3) && version <= PhoenixVersion(1, 8, 11)
+            let outcome = drops
+                ? "Phoenix \(version) drops it silently: no reply, the push will time out"
+                : "accepted by Phoenix \(version), but 1.8.3 to 1.8.11 drop it silently"
+            notes += note("null-join-ref", "\(message.event) on \(topic) has join_ref null while the channel is joined with \(current.jsonText): \(outcome)")
+            return (notes, drops ? "Phoenix \(version) drops messages with a null join_ref" : nil)
+        }
+        if let j = message.joinRef, j != current {
+            let which = channel.earlierJoinRefs.contains(j) || channel.replacedJoinRefs.contains(j) ? "an earlier join's" : "an unknown"
+            let drops = version >= PhoenixVersion(1, 8, 3)
+            let outcome = drops
+                ? "Phoenix \(version) drops it silently: no reply, the push will time out"
+                : "Phoenix \(version) still forwards it (and replies with the current join_ref); 1.8.3 and later drop it silently"
+            notes += note("stale-join-ref", "\(message.event) on \(topic) carries \(which) join_ref \(j), not the current \(current)\(typeHint(j, current)): \(outcome)")
+            return (notes, drops ? "Phoenix drops messages with a stale join_ref" : nil)
+        }
+        return (notes, nil)
+    }
+
+    /// Explains a mismatch that is only a difference of JSON type ("1" against 1).
+    func typeHint(_ a: Ref?, _ b: Ref?) -> String {
+        guard let a, let b, a.description == b.description else { return "" }
+        return " (same digits, different JSON type)"
+    }
+}

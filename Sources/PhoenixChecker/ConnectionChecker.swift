@@ -1,0 +1,207 @@
+public import PhoenixProtocol
+
+/// The per-connection consistency checker: decoded messages and their times in, annotations out.
+///
+/// It follows what a Phoenix server and a correct client would each do with every message:
+/// channels by topic with their join_refs and phase, client pushes awaiting replies, heartbeats,
+/// presence per topic, and the client's silence. It never reads the clock: every deadline is
+/// settled by the time of a later event, or by `closed`/`finish`. State is per connection,
+/// per topic and per outstanding push, with caps on each (`CheckerOptions`), never per message.
+public struct ConnectionChecker: Sendable {
+    /// The options in force.
+    public let options: CheckerOptions
+    /// The transport announced by `opened`.
+    public private(set) var transport: Transport = .websocket
+    /// The serializer the server picks for the connection's vsn; nil when it refuses the vsn.
+    public private(set) var serializer: Serializer? = .v2
+
+    var channels: [String: ChannelState] = [:]
+    var outstanding: [Ref: PendingPush] = [:]
+    var deadlines = DeadlineHeap()
+    var settled: [SettledPush] = []
+    var lastNumericRef: Int?
+    var pendingHeartbeat: Ref?
+    var heartbeatRoundTrips: [Double] = []
+    var lastClientTime: Double?
+    var lastClientSeq: Int?
+    var silenceReported = false
+    var closeFrames = 0
+    var longPollHasToken = false
+    var isClosed = false
+
+    /// How many settled pushes are kept to explain late or repeated replies.
+    static let settledLimit = 64
+
+    /// A checker for one connection.
+    public init(options: CheckerOptions = .init()) {
+        self.options = options
+    }
+
+    /// Entries the checker holds: topics, pushes awaiting replies, deadlines, presence metas and
+    /// history. For diagnostics and the test that shows state does not grow with message count.
+    public var stateFootprint: Int {
+        channels.values.reduce(0) { total, channel in
+            total + 1 + channel.earlierJoinRefs.count + channel.replacedJoinRefs.count + channel.joinTimes.count
+                + channel.presence.metaCount + channel.presence.queued.count
+        } + outstanding.count + deadlines.count + settled.count + heartbeatRoundTrips.count
+    }
+
+    // MARK: - Connection events
+
+    /// The handshake: transport, the raw vsn (nil when absent), HTTP status of the upgrade or first poll.
+    /// For LongPoll, pass the Phoenix status from the first poll's body (410 on a new session).
+    public mutating func opened(time: Double, transport: Transport, vsn: String?, httpStatus: Int?) -> [Annotation] {
+        self.transport = transport
+        lastClientTime = time
+        var out: [Annotation] = []
+        let negotiation = VsnNegotiation.negotiate(vsn: vsn)
+        serializer = negotiation.serializer
+        let upgraded = httpStatus.map { transport == .websocket ? $0 == 101 : ($0 == 200 || $0 == 410) }
+        switch negotiation {
+        case .unparseable(let raw), .unsupported(let raw):
+            let what = negotiation == .unparseable(raw) ? "is not a semantic version" : "matches neither ~> 1.0.0 nor ~> 2.0.0"
+            let outcome = upgraded == true
+                ? "yet the server accepted it, so it is not using Phoenix's default serializers"
+                : "so Phoenix refuses the connection with HTTP 403"
+            out += note("vsn-rejected", "vsn \"\(raw)\" \(what), \(outcome)")
+        case .accepted:
+            if vsn == nil {
+                out += note("vsn-missing", "no vsn in the connect URL: the server assumes 1.0.0 and speaks V1 JSON objects")
+            }
+            if let status = httpStatus, upgraded == false {
+                let why = status == 403
+                    ? "HTTP 403: connect/3 refused the connection or the origin check failed"
+                    : "HTTP \(status): the server did not accept the connection"
+                out += note("connect-refused", why)
+            }
+        }
+        return out
+    }
+
+    /// A WebSocket-level violation reported by the wire layer, or a capture or proxy problem
+    /// reported by the source, as a finding with the catalog's severity.
+    public mutating func wireViolation(id: String, text: String, time: Double, seq: Int?) -> Finding {
+        let severity = RuleCatalog.rule(id: id)?.severity(for: options.phoenixVersion) ?? .warning
+        return Finding(annotation: Annotation(rule: id, severity: severity, text: text), time: time, refersTo: seq.map { [$0] } ?? [])
+    }
+
+    /// A LongPoll response's Phoenix status (from its JSON body). The first 410 opens a session;
+    /// a later one ends it and voids every join; a 408 on a POST lost some of its lines.
+    public mutating func longPollResponse(time: Double, method: String, status: Int) -> [Finding] {
+        var out = advance(to: time)
+        switch status {
+        case 410 where longPollHasToken:
+            out += finding("longpoll-session-gone", "the LongPoll session is gone (410): every channel must be joined again before pushing", time, [])
+            out += settleAll(time: time, because: "the LongPoll session ended before a reply")
+            channels.removeAll()
+        case 410:
+            longPollHasToken = true
+        case 408 where method.uppercased() == "POST":
+            out += finding("longpoll-request-timeout", "POST answered 408: the server stopped dispatching its lines at one that was not acknowledged in time", time, [])
+        case 403:
+            out += note("connect-refused", "LongPoll status 403: connect/3 refused the session").map { Finding(annotation: $0, time: time, refersTo: []) }
+        default:
+            break
+        }
+        return out
+    }
+
+    /// A close frame from either side (`from` nil when the source cannot tell).
+    public mutating func closed(time: Double, from: Direction?, code: UInt16?, reason: String) -> [Finding] {
+        var out = advance(to: time)
+        closeFrames += 1
+        switch (from, code) {
+        case (.client, 1000) where reason == "heartbeat timeout":
+            let history = heartbeatRoundTrips.map { Self.milliseconds($0) }.joined(separator: ", ")
+            let pending = pendingHeartbeat.map { "; heartbeat ref \($0) was still unanswered" } ?? ""
+            out += finding("heartbeat-timeout-close", "client closed with 1000 \"heartbeat timeout\"; recent heartbeat round trips: \(history.isEmpty ? "none" : history)\(pending)", time, [])
+        case (.client, 1000):
+            out += finding("connection-close", "client closed with 1000: a deliberate disconnect(), after which phoenix.js does not reconnect", time, [])
+        case (.server, 1001):
+            out += finding("connection-close", "server closed with 1001 (a disconnect broadcast): the client reconnects and must rejoin its channels", time, [])
+        case (.server, 1012):
+            out += finding("connection-close", "server closed with 1012 (drain or restart): the client reconnects and must rejoin its channels", time, [])
+        case (.server, 1011):
+            out += finding("connection-close", "server closed with 1011: the socket process crashed, usually on a client frame it could not decode", time, [])
+        default:
+            break
+        }
+        // After the server's close nothing more can answer; after the client's alone, the server may still reply.
+        if from != .client || closeFrames >= 2 {
+            isClosed = true
+            out += settleAll(time: time, because: "the connection closed before a reply")
+        }
+        return out
+    }
+
+    /// The input ended or the connection went away: settles everything pending.
+    public mutating func finish(time: Double) -> [Finding] {
+        var out = advance(to: time)
+        let why = isClosed ? "the connection closed before a reply" : "the input ended before a reply"
+        out += settleAll(time: time, because: why)
+        isClosed = true
+        return out
+    }
+
+    // MARK: - Messages
+
+    /// Checks one message and returns its annotations, the push a reply answers, and any earlier
+    /// findings that became certain by the message's time.
+    public mutating func message(_ m: ObservedMessage) -> MessageVerdict {
+        var verdict = MessageVerdict(findings: advance(to: m.time))
+        if m.from == .client {
+            lastClientTime = m.time
+            lastClientSeq = m.seq
+            silenceReported = false
+        }
+        switch m.decoded {
+        case .failure(let error):
+            verdict.annotations = decodeFailure(error, m)
+        case .success(let message):
+            if m.from == .client {
+                clientMessage(message, m, &verdict)
+            } else {
+                serverMessage(message, m, &verdict)
+            }
+        }
+        return verdict
+    }
+
+    private func decodeFailure(_ error: DecodeError, _ m: ObservedMessage) -> [Annotation] {
+        let consequence = m.from == .client
+            ? "; a Phoenix server cannot decode it and closes the socket with 1011, dropping every channel"
+            : "; the client cannot decode it"
+        if case .invalidUTF8 = error {
+            return note("ws-invalid-utf8", "\(error)\(consequence)")
+        }
+        return note(m.opcode == .binary ? "malformed-binary-frame" : "malformed-text-frame", "\(error)\(consequence)")
+    }
+
+    // MARK: - Helpers shared by the extensions
+
+    /// An annotation of rule `id` with the severity for the configured version; none when the
+    /// rule does not apply to that version.
+    func note(_ id: String, _ text: String) -> [Annotation] {
+        guard let severity = RuleCatalog.rule(id: id)?.severity(for: options.phoenixVersion) else { return [] }
+        return [Annotation(rule: id, severity: severity, text: text)]
+    }
+
+    func finding(_ id: String, _ text: String, _ time: Double, _ refersTo: [Int]) -> [Finding] {
+        note(id, text).map { Finding(annotation: $0, time: time, refersTo: refersTo) }
+    }
+
+    static func milliseconds(_ seconds: Double) -> String {
+        let ms = (seconds * 1000 * 10).rounded() / 10
+        return "\(ms) ms"
+    }
+
+    static func seconds(_ value: Double) -> String {
+        let s = (value * 10).rounded() / 10
+        return "\(s) s"
+    }
+
+    /// The timeout phoenix.js (or LiveView) applies to a push on `topic`.
+    func timeout(for topic: String) -> Double {
+        topic.hasPrefix("lv:") || topic.hasPrefix("lvu:") ? options.liveViewPushTimeout : options.pushTimeout
+    }
+}

@@ -1,0 +1,93 @@
+import PhoenixChecker
+import PhoenixProtocol
+import Transcript
+
+/// One Phoenix socket as the transcript sees it: a WebSocket connection, or a LongPoll session
+/// that spans many HTTP requests. It numbers messages, decodes them with the connection's
+/// serializer and runs them through the connection's checker.
+struct PhoenixSession {
+    let conn: Int
+    let transport: Transport
+    let serializer: Serializer
+    var checker: ConnectionChecker
+    private(set) var seq = 0
+    private(set) var lastTime: Double
+    /// Whether a WebSocket close frame was recorded (else the TCP end gets a close line).
+    var sawCloseFrame = false
+    var finished = false
+
+    init(conn: Int, transport: Transport, serializer: Serializer, options: CheckerOptions, time: Double) {
+        self.conn = conn
+        self.transport = transport
+        self.serializer = serializer
+        self.checker = ConnectionChecker(options: options)
+        self.lastTime = time
+    }
+
+    /// The handshake's findings (vsn, refusals) as annotation lines.
+    mutating func opened(time: Double, vsn: String?, status: Int?, into out: inout [TranscriptRecord]) {
+        for annotation in checker.opened(time: time, transport: transport, vsn: vsn, httpStatus: status) {
+            out.append(.annotation(AnnotationRecord(conn: conn, finding: Finding(annotation: annotation, time: time, refersTo: []))))
+        }
+    }
+
+    /// One data message: findings that became certain by its time first, then the message line.
+    /// `seq` is given when replaying a transcript (which may have been filtered); live and
+    /// offline traffic is numbered here.
+    mutating func message(
+        from: Direction, opcode: DataOpcode, bytes: [UInt8], time: Double, seq givenSeq: Int? = nil,
+        into out: inout [TranscriptRecord]
+    ) {
+        seq = givenSeq ?? seq + 1
+        lastTime = max(lastTime, time)
+        let decoded = Result { () throws(DecodeError) -> PhoenixMessage in
+            try PhoenixDecoder.decode(bytes[...], opcode: opcode, from: from, serializer: serializer)
+        }
+        let verdict = checker.message(ObservedMessage(seq: seq, time: time, from: from, opcode: opcode, decoded: decoded))
+        append(verdict.findings, into: &out)
+        out.append(.message(MessageRecord(
+            conn: conn, seq: seq, time: time, from: from, opcode: opcode, raw: bytes, decoded: decoded,
+            replyTo: verdict.replyTo, roundTrip: verdict.roundTrip, transport: transport, annotations: verdict.annotations)))
+    }
+
+    mutating func closeFrame(from: Direction, code: UInt16?, reason: String, time: Double, into out: inout [TranscriptRecord]) {
+        lastTime = max(lastTime, time)
+        sawCloseFrame = true
+        out.append(.close(CloseRecord(conn: conn, time: time, from: from, code: code, reason: reason)))
+        append(checker.closed(time: time, from: from, code: code, reason: reason), into: &out)
+    }
+
+    mutating func violation(id: String, text: String, time: Double, into out: inout [TranscriptRecord]) {
+        lastTime = max(lastTime, time)
+        append([checker.wireViolation(id: id, text: text, time: time, seq: nil)], into: &out)
+    }
+
+    mutating func longPollStatus(_ status: Int, method: String, time: Double, into out: inout [TranscriptRecord]) {
+        lastTime = max(lastTime, time)
+        append(checker.longPollResponse(time: time, method: method, status: status), into: &out)
+    }
+
+    /// Settles what is pending. `ending` describes a connection that ended without a close
+    /// frame (nil: say nothing more).
+    mutating func finish(time: Double, ending: SessionEnding?, into out: inout [TranscriptRecord]) {
+        guard !finished else { return }
+        finished = true
+        if let ending, !sawCloseFrame {
+            out.append(.close(CloseRecord(conn: conn, time: time, via: ending.via, from: ending.from, code: nil, reason: ending.reason)))
+        }
+        append(checker.finish(time: max(time, lastTime)), into: &out)
+    }
+
+    private func append(_ findings: [Finding], into out: inout [TranscriptRecord]) {
+        for finding in findings {
+            out.append(.annotation(AnnotationRecord(conn: conn, finding: finding)))
+        }
+    }
+}
+
+/// How a session ended when no close frame says so.
+struct SessionEnding {
+    var via: CloseVia
+    var from: Direction?
+    var reason: String
+}

@@ -1,0 +1,315 @@
+public import Transcript
+import PhoenixChecker
+import PhoenixProtocol
+import WebSocketWire
+
+/// The shared pipeline: connection events from any byte source in, transcript records out.
+///
+///     ConnectionEvent -> TCP tap (HTTP, upgrade, RFC 6455, deflate: WireConnection)
+///                     -> Phoenix session (codec, checker)  -> TranscriptRecord
+///
+/// The proxy and the capture reader both feed one of these, so the same bytes give the same
+/// transcript live and offline. It is pure: no clock, no I/O; time comes with each event.
+/// Transcript connection numbers count Phoenix sockets in the order they open (a LongPoll
+/// session spans several TCP connections; plain HTTP connections get no number).
+public struct Pipeline {
+    public let options: PipelineOptions
+    private var taps: [Int: TCPTap] = [:]
+    private var longPoll: [String: PhoenixSession] = [:]
+    private var nextConn = 1
+    private var lastTime = 0.0
+    private var summary = SummaryRecord()
+
+    public init(options: PipelineOptions = .init()) {
+        self.options = options
+    }
+
+    /// The first line of the transcript.
+    public mutating func start(source: String) -> [TranscriptRecord] {
+        var out: [TranscriptRecord] = []
+        emit(.session(SessionRecord(source: source, phoenixVersion: options.checker.phoenixVersion.description)), into: &out)
+        return out
+    }
+
+    /// Handles one event, appending the records it completes.
+    public mutating func handle(_ event: ConnectionEvent, into out: inout [TranscriptRecord]) {
+        var records: [TranscriptRecord] = []
+        switch event {
+        case .opened(let conn, let time, let client, let server):
+            lastTime = max(lastTime, time)
+            taps[conn] = TCPTap(client: client, server: server, openedAt: time, limits: options.wireLimits,
+                                assumeWebSocket: options.assumeWebSocketPorts.contains(server.port))
+        case .bytes(let conn, let from, let time, let bytes):
+            lastTime = max(lastTime, time)
+            guard var tap = taps[conn] else { return }
+            let events = tap.feed(bytes, from: from, time: time)
+            taps[conn] = tap
+            apply(events, tcp: conn, into: &records)
+        case .gap(let conn, let from, let time, let missing):
+            lastTime = max(lastTime, time)
+            guard var tap = taps[conn] else { return }
+            let events = tap.wire.gap(from: from, missing: missing, time: time)
+            taps[conn] = tap
+            apply(events, tcp: conn, into: &records)
+        case .sourceNote(let conn, let time, let rule, let text):
+            lastTime = max(lastTime, time)
+            withSession(tcp: conn, time: time, into: &records) { session, out in
+                session.violation(id: rule, text: text, time: time, into: &out)
+            }
+        case .closed(let conn, let time, let how):
+            lastTime = max(lastTime, time)
+            close(tcp: conn, time: time, how: how, into: &records)
+        }
+        for record in records { emit(record, into: &out) }
+    }
+
+    /// Convenience for one event.
+    public mutating func handle(_ event: ConnectionEvent) -> [TranscriptRecord] {
+        var out: [TranscriptRecord] = []
+        handle(event, into: &out)
+        return out
+    }
+
+    /// The input ended: settles every connection still open and appends the summary.
+    public mutating func finish() -> [TranscriptRecord] {
+        var records: [TranscriptRecord] = []
+        for conn in taps.keys.sorted() {
+            close(tcp: conn, time: lastTime, how: .endOfInput, into: &records)
+        }
+        for token in longPoll.keys.sorted(by: { longPoll[$0]!.conn < longPoll[$1]!.conn }) {
+            longPoll[token]!.finish(time: lastTime, ending: nil, into: &records)
+        }
+        longPoll.removeAll()
+        var out: [TranscriptRecord] = []
+        for record in records { emit(record, into: &out) }
+        out.append(.summary(summary))
+        return out
+    }
+
+    /// The summary so far (counts of what was emitted).
+    public var currentSummary: SummaryRecord { summary }
+
+    // MARK: - Wire events
+
+    private mutating func apply(_ events: [WireEvent], tcp: Int, into out: inout [TranscriptRecord]) {
+        for event in events {
+            switch event {
+            case .request(let head, let body, let time):
+                request(head, body: body.bytes, time: time, tcp: tcp, into: &out)
+            case .response(let head, let body, let time):
+                response(head, body: body.bytes, time: time, tcp: tcp, into: &out)
+            case .upgraded(let request, let response, _, let time):
+                openWebSocket(tcp: tcp, request: request, response: response, time: time, into: &out)
+            case .message(let from, let opcode, let payload, _, let time):
+                withSession(tcp: tcp, time: time, firstFrame: payload, into: &out) { session, out in
+                    session.message(from: from, opcode: opcode, bytes: payload, time: time, into: &out)
+                }
+            case .close(let from, let code, let reason, let time):
+                withSession(tcp: tcp, time: time, into: &out) { session, out in
+                    session.closeFrame(from: from, code: code, reason: reason, time: time, into: &out)
+                }
+            case .ping, .pong:
+                break
+            case .violation(_, let violation, let time):
+                withSession(tcp: tcp, time: time, into: &out) { session, out in
+                    session.violation(id: violation.id, text: violation.description, time: time, into: &out)
+                }
+            }
+        }
+    }
+
+    private mutating func request(_ head: HTTPRequestHead, body: [UInt8], time: Double, tcp: Int, into out: inout [TranscriptRecord]) {
+        taps[tcp]?.pending.append(PendingRequest(head: head, time: time))
+        guard Self.isLongPoll(head), head.method == "POST", let token = Self.longPollToken(head),
+            var session = longPoll[token]
+        else { return }
+        for frame in LongPollBody.clientFrames(body: body, contentType: head.headers.first("Content-Type")) {
+            session.message(from: .client, opcode: frame.opcode, bytes: frame.bytes, time: time, into: &out)
+        }
+        longPoll[token] = session
+    }
+
+    private mutating func response(_ head: HTTPResponseHead, body: [UInt8], time: Double, tcp: Int, into out: inout [TranscriptRecord]) {
+        guard var tap = taps[tcp] else { return }
+        let request = tap.pending.isEmpty ? nil : tap.pending.removeFirst()
+        taps[tcp] = tap
+        guard let request else { return }
+        if request.head.isWebSocketUpgrade {
+            // 101 goes on as `.upgraded`; anything else is a refusal, recorded as a connection
+            // that opened and ended at once.
+            guard head.status != 101 else { return }
+            var session = newSession(tcp: tcp, transport: .websocket, request: request.head, status: head.status,
+                                     time: request.time, extensions: nil, into: &out)
+            session.finish(time: time, ending: SessionEnding(via: .refused, from: .server, reason: "upgrade refused with HTTP \(head.status)"), into: &out)
+            return
+        }
+        guard Self.isLongPoll(head: request.head), let answer = LongPollBody.serverResponse(body: body) else { return }
+        let status = answer.status ?? head.status
+        if let token = Self.longPollToken(request.head), var session = longPoll[token] {
+            session.longPollStatus(status, method: request.head.method, time: time, into: &out)
+            for frame in answer.frames {
+                session.message(from: .server, opcode: frame.opcode, bytes: frame.bytes, time: time, into: &out)
+            }
+            longPoll[token] = session
+        } else if request.head.method == "GET" {
+            // A poll without a known session: Phoenix answers a new session with 410 and its token
+            // (or 403 when connect/3 refuses it).
+            var session = newSession(tcp: tcp, transport: .longpoll, request: request.head, status: status,
+                                     time: request.time, extensions: nil, into: &out)
+            session.longPollStatus(status, method: "GET", time: time, into: &out)
+            if let token = answer.token, status == 410 {
+                longPoll[token] = session
+            } else {
+                session.finish(time: time, ending: SessionEnding(via: .refused, from: .server, reason: "LongPoll session refused with status \(status)"), into: &out)
+            }
+        }
+    }
+
+    private mutating func openWebSocket(tcp: Int, request: HTTPRequestHead?, response: HTTPResponseHead, time: Double, into out: inout [TranscriptRecord]) {
+        guard taps[tcp]?.session == nil else { return }
+        let session = newSession(tcp: tcp, transport: .websocket, request: request, status: response.status, time: time,
+                                 extensions: response.headers.first("Sec-WebSocket-Extensions"), into: &out)
+        taps[tcp]?.session = session
+    }
+
+    /// Runs `body` on the WebSocket session of a TCP connection, opening one for traffic that
+    /// began without a handshake (the serializer is then read off the first frame's shape).
+    private mutating func withSession(
+        tcp: Int, time: Double, firstFrame: [UInt8]? = nil, into out: inout [TranscriptRecord],
+        _ body: (inout PhoenixSession, inout [TranscriptRecord]) -> Void
+    ) {
+        guard var tap = taps[tcp] else { return }
+        if tap.session == nil {
+            let vsn = firstFrame?.first == UInt8(ascii: "{") ? "1.0.0" : "2.0.0"
+            tap.session = newSession(tcp: tcp, transport: .websocket, request: nil, status: nil, time: time, extensions: nil,
+                                     guessedVsn: vsn, into: &out)
+        }
+        body(&tap.session!, &out)
+        taps[tcp] = tap
+    }
+
+    private mutating func newSession(
+        tcp: Int, transport: Transport, request: HTTPRequestHead?, status: Int?, time: Double, extensions: String?,
+        guessedVsn: String? = nil, into out: inout [TranscriptRecord]
+    ) -> PhoenixSession {
+        let tap = taps[tcp]
+        let conn = nextConn
+        nextConn += 1
+        let vsn = request?.queryValue("vsn")
+        let serializer = VsnNegotiation.negotiate(vsn: vsn ?? guessedVsn).serializer ?? .v2
+        var params = request?.query.map { Transcript.QueryItem(name: $0.name, value: $0.value ?? "") } ?? []
+        var subprotocols = request?.headers.tokens("Sec-WebSocket-Protocol") ?? []
+        if let redactor = options.redactor {
+            params = redactor.redact(params)
+            subprotocols = subprotocols.map(redactor.redact(subprotocol:))
+        }
+        out.append(.open(OpenRecord(
+            conn: conn, time: time, client: tap?.client.description ?? "", server: tap?.server.description ?? "",
+            transport: transport, path: request?.path ?? "", params: params, serializer: serializer, status: status,
+            vsn: vsn, subprotocols: subprotocols, extensions: extensions)))
+        var session = PhoenixSession(conn: conn, transport: transport, serializer: serializer, options: options.checker, time: time)
+        if request == nil {
+            out.append(.annotation(AnnotationRecord(conn: conn, finding: Finding(
+                annotation: Annotation(rule: "capture-mid-connection", severity: .info,
+                                       text: "no handshake seen: decoding as WebSocket with the \(serializer.rawValue) serializer, read off the first frame"),
+                time: time, refersTo: []))))
+        }
+        session.opened(time: time, vsn: vsn ?? guessedVsn, status: status, into: &out)
+        return session
+    }
+
+    private mutating func close(tcp: Int, time: Double, how: ConnectionEnd, into out: inout [TranscriptRecord]) {
+        guard var tap = taps[tcp] else { return }
+        let events = tap.wire.finish(time: time)
+        taps[tcp] = tap
+        apply(events, tcp: tcp, into: &out)  // may still open a session or record a close frame
+        guard var session = taps.removeValue(forKey: tcp)?.session else { return }
+        let ending: SessionEnding
+        switch how {
+        case .fin(let from): ending = SessionEnding(via: .tcpFin, from: from, reason: "TCP connection closed by the \(from.rawValue) without a close frame")
+        case .reset(let from): ending = SessionEnding(via: .tcpReset, from: from, reason: "TCP connection reset by the \(from.rawValue)")
+        case .endOfInput: ending = SessionEnding(via: .endOfInput, from: nil, reason: "still open when the input ended")
+        case .failed(let reason): ending = SessionEnding(via: .failed, from: nil, reason: reason)
+        }
+        session.finish(time: time, ending: ending, into: &out)
+    }
+
+    // MARK: - Helpers
+
+    private static func isLongPoll(_ head: HTTPRequestHead) -> Bool { head.path.hasSuffix("/longpoll") }
+    private static func isLongPoll(head: HTTPRequestHead) -> Bool { isLongPoll(head) }
+
+    /// Phoenix ≤ 1.8.9 reads the session token from the query; later servers also from a header.
+    private static func longPollToken(_ head: HTTPRequestHead) -> String? {
+        if let token = head.queryValue("token"), !token.isEmpty { return token }
+        return head.headers.first("X-Phoenix-LongPoll-Token")
+    }
+
+    private mutating func emit(_ record: TranscriptRecord, into out: inout [TranscriptRecord]) {
+        switch record {
+        case .open:
+            summary.connections += 1
+        case .message(let m):
+            summary.messages += 1
+            if case .failure = m.decoded { summary.decodeErrors += 1 }
+            for a in m.annotations { summary.count(a.severity) }
+        case .annotation(let a):
+            summary.count(a.finding.annotation.severity)
+        default:
+            break
+        }
+        out.append(record)
+    }
+}
+
+/// A request waiting for its response (HTTP/1.1 answers in order).
+struct PendingRequest {
+    var head: HTTPRequestHead
+    var time: Double
+}
+
+/// One TCP connection: its endpoints, its wire state and, once upgraded, its Phoenix session.
+struct TCPTap {
+    let client: Endpoint
+    let server: Endpoint
+    let openedAt: Double
+    var wire: WireConnection
+    var pending: [PendingRequest] = []
+    var session: PhoenixSession?
+    /// Undecided until the first bytes: HTTP, or WebSocket frames without a handshake.
+    private var sawBytes = false
+    private let assumeWebSocket: Bool
+
+    init(client: Endpoint, server: Endpoint, openedAt: Double, limits: WireLimits, assumeWebSocket: Bool) {
+        self.client = client
+        self.server = server
+        self.openedAt = openedAt
+        self.assumeWebSocket = assumeWebSocket
+        wire = WireConnection(limits: limits)
+    }
+
+    mutating func feed(_ bytes: [UInt8], from: Direction, time: Double) -> [WireEvent] {
+        if !sawBytes {
+            sawBytes = true
+            if assumeWebSocket || HandshakeHeuristic.looksLikeFrames(bytes, from: from) {
+                wire = WireConnection.assumingWebSocket(limits: wire.limits)
+            }
+        }
+        return wire.feed(bytes, from: from, time: time)
+    }
+}
+
+/// Deciding whether a connection seen mid-stream carries WebSocket frames: its first bytes are
+/// not an HTTP start line and do parse as a frame header with the mask bit this direction uses.
+enum HandshakeHeuristic {
+    static func looksLikeFrames(_ bytes: [UInt8], from: Direction) -> Bool {
+        guard bytes.count >= 2 else { return false }
+        let httpStarts = ["GET ", "POST", "HEAD", "PUT ", "OPTI", "DELE", "PATC", "HTTP"]
+        if httpStarts.contains(where: { bytes.starts(with: Array($0.utf8)) }) { return false }
+        let opcode = bytes[0] & 0x0F
+        let rsv = bytes[0] & 0x70
+        let masked = bytes[1] & 0x80 != 0
+        let knownOpcode = [0x0, 0x1, 0x2, 0x8, 0x9, 0xA].contains(opcode)
+        return knownOpcode && rsv & 0x30 == 0 && masked == (from == .client)
+    }
+}

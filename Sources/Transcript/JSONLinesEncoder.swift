@@ -1,0 +1,152 @@
+import PhoenixChecker
+import PhoenixProtocol
+
+/// Writes transcript records as `phxtap/1` JSON Lines (DESIGN.md, "Transcript format").
+///
+/// Keys come in a fixed order so that transcripts diff well and golden files stay stable.
+/// Payloads are copied verbatim from the wire: the JSON a peer sent is the JSON the user sees.
+public enum JSONLinesEncoder {
+    /// One record as one line, newline included.
+    public static func line(_ record: TranscriptRecord) -> [UInt8] {
+        var line = object(record).finished()
+        line.append(0x0A)
+        return line
+    }
+
+    static func object(_ record: TranscriptRecord) -> JSONObjectWriter {
+        switch record {
+        case .session(let r): return session(r)
+        case .open(let r): return open(r)
+        case .message(let r): return message(r)
+        case .annotation(let r): return annotation(r)
+        case .close(let r): return close(r)
+        case .summary(let r): return summary(r)
+        }
+    }
+
+    private static func session(_ r: SessionRecord) -> JSONObjectWriter {
+        var w = JSONObjectWriter()
+        w.string("type", "session")
+        w.string("format", transcriptFormat)
+        w.string("source", r.source)
+        if let v = r.phoenixVersion { w.string("phoenix_version", v) }
+        return w
+    }
+
+    private static func open(_ r: OpenRecord) -> JSONObjectWriter {
+        var w = JSONObjectWriter()
+        w.string("type", "open")
+        w.int("conn", r.conn)
+        w.seconds("time", r.time)
+        w.string("client", r.client)
+        w.string("server", r.server)
+        w.string("transport", r.transport.rawValue)
+        w.string("path", r.path)
+        var params = JSONObjectWriter()
+        for item in r.params { params.dynamicString(item.name, item.value) }
+        w.object("params", params)
+        w.string("serializer", r.serializer.rawValue)
+        if let status = r.status { w.int("status", status) } else { w.null("status") }
+        if let vsn = r.vsn { w.string("vsn", vsn) }
+        if !r.subprotocols.isEmpty { w.array("subprotocols", r.subprotocols.map { Array(JSONText.quoted($0).utf8) }) }
+        if let ext = r.extensions { w.string("extensions", ext) }
+        return w
+    }
+
+    /// The message fields of a transcript line without its place in a transcript (no type,
+    /// conn, seq or time): what `phxtap decode` prints for a single frame.
+    public static func messageFields(_ record: MessageRecord) -> [UInt8] {
+        message(record, inTranscript: false).finished()
+    }
+
+    private static func message(_ r: MessageRecord, inTranscript: Bool = true) -> JSONObjectWriter {
+        var w = JSONObjectWriter(capacity: r.raw.count * 2 + 256)
+        if inTranscript {
+            w.string("type", "message")
+            w.int("conn", r.conn)
+            w.int("seq", r.seq)
+            w.seconds("time", r.time)
+        }
+        w.string("from", r.from.rawValue)
+        w.string("opcode", r.opcode.rawValue)
+        w.int("size", r.raw.count)
+        if r.transport != .websocket { w.string("transport", r.transport.rawValue) }
+        if r.opcode == .text, UTF8Validation.isValid(r.raw) {
+            w.jsonString("raw", r.raw)
+        } else {
+            w.base64("raw_base64", r.raw)
+        }
+        switch r.decoded {
+        case .success(let m):
+            w.ref("join_ref", m.joinRef)
+            w.ref("ref", m.ref)
+            w.string("topic", m.topic)
+            w.string("event", m.event)
+            if let reply = m.reply {
+                w.string("status", reply.status)
+                switch reply.response {
+                case .json(let json): w.rawJSON("response", json)
+                case .binary(let bytes): w.base64("response_base64", bytes)
+                }
+            }
+            if m.reply == nil || { if case .json = m.payload { return true } else { return false } }() {
+                switch m.payload {
+                case .json(let json): w.rawJSON("payload", json)
+                case .binary(let bytes): w.base64("payload_base64", bytes)
+                }
+            }
+            if let replyTo = r.replyTo { w.int("reply_to", replyTo) }
+            if let rtt = r.roundTrip { w.seconds("rtt", rtt) }
+        case .failure(let error):
+            w.string("decode_error", error.description)
+        }
+        w.array("annotations", r.annotations.map { annotationObject($0).finished() })
+        return w
+    }
+
+    static func annotationObject(_ a: Annotation) -> JSONObjectWriter {
+        var w = JSONObjectWriter(capacity: 64 + a.text.utf8.count)
+        w.string("rule", a.rule)
+        w.string("severity", a.severity.rawValue)
+        w.string("text", a.text)
+        return w
+    }
+
+    private static func annotation(_ r: AnnotationRecord) -> JSONObjectWriter {
+        var w = JSONObjectWriter()
+        w.string("type", "annotation")
+        w.int("conn", r.conn)
+        w.seconds("time", r.finding.time)
+        w.string("rule", r.finding.annotation.rule)
+        w.string("severity", r.finding.annotation.severity.rawValue)
+        w.string("text", r.finding.annotation.text)
+        w.array("refers_to", r.finding.refersTo.map { Array(String($0).utf8) })
+        return w
+    }
+
+    private static func close(_ r: CloseRecord) -> JSONObjectWriter {
+        var w = JSONObjectWriter()
+        w.string("type", "close")
+        w.int("conn", r.conn)
+        w.seconds("time", r.time)
+        w.string("via", r.via.rawValue)
+        if let from = r.from { w.string("from", from.rawValue) } else { w.null("from") }
+        if let code = r.code { w.int("code", Int(code)) } else { w.null("code") }
+        w.string("reason", r.reason)
+        return w
+    }
+
+    private static func summary(_ r: SummaryRecord) -> JSONObjectWriter {
+        var w = JSONObjectWriter()
+        w.string("type", "summary")
+        w.int("connections", r.connections)
+        w.int("messages", r.messages)
+        w.int("decode_errors", r.decodeErrors)
+        var annotations = JSONObjectWriter()
+        annotations.int("error", r.errors)
+        annotations.int("warning", r.warnings)
+        annotations.int("info", r.infos)
+        w.object("annotations", annotations)
+        return w
+    }
+}

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Ends the process with `code` (the global `exit`, which command types shadow).
+func terminate(_ code: Int32) -> Never {
+    exit(code)
+}
+
+/// What the process knows about where its output goes.
+enum Terminal {
+    /// Colour only on a terminal, and never when NO_COLOR is set or TERM is dumb.
+    static func wantsColor(fd: Int32) -> Bool {
+        guard isatty(fd) == 1 else { return false }
+        if let noColor = getenv("NO_COLOR"), noColor.pointee != 0 { return false }
+        if let term = getenv("TERM"), String(cString: term) == "dumb" { return false }
+        return true
+    }
+
+    static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    static func printError(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        bytes.withUnsafeBufferPointer { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+}
+
+/// Buffered line output to stdout or a file. Transcripts are flushed line by line when asked
+/// (live proxying: a crash or Ctrl-C must not lose what was already seen).
+final class LineOutput {
+    private let file: UnsafeMutablePointer<FILE>
+    private let ownsFile: Bool
+    let flushEachLine: Bool
+
+    /// Standard output.
+    init(flushEachLine: Bool = false) {
+        file = fdopen(STDOUT_FILENO, "w")
+        ownsFile = false
+        self.flushEachLine = flushEachLine
+    }
+
+    /// A file, created or truncated.
+    init(path: String, flushEachLine: Bool = false) throws(CLIError) {
+        guard let f = fopen(path, "w") else {
+            throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        file = f
+        ownsFile = true
+        self.flushEachLine = flushEachLine
+    }
+
+    /// `-o FILE` or stdout.
+    static func open(_ path: String?, flushEachLine: Bool = false) throws(CLIError) -> LineOutput {
+        guard let path, path != "-" else { return LineOutput(flushEachLine: flushEachLine) }
+        return try LineOutput(path: path, flushEachLine: flushEachLine)
+    }
+
+    var isTerminal: Bool { isatty(fileno(file)) == 1 }
+    var wantsColor: Bool { Terminal.wantsColor(fd: fileno(file)) }
+
+    func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, file) }
+        if flushEachLine { fflush(file) }
+    }
+
+    func writeLine(_ text: String) {
+        write(Array((text + "\n").utf8))
+    }
+
+    func flush() { fflush(file) }
+
+    deinit {
+        fflush(file)
+        if ownsFile { fclose(file) }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+@Suite struct CheckCommandTests {
+    private func record(_ capture: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-check-\(UUID().uuidString).jsonl")
+        let run = try PhxtapProcess.run(["read", "--format", "jsonl", "-o", url.path, "Captures/\(capture)"])
+        #expect(run.status == 0)
+        return url
+    }
+
+    @Test func cleanTranscriptPasses() throws {
+        let url = try record("basic.pcap")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let run = try PhxtapProcess.run(["check", "--format", "text", url.path])
+        #expect(run.status == 0)
+        #expect(run.stdout.hasSuffix("summary: 1 connection, 16 messages, 0 undecodable, 0 errors, 0 warnings, 2 info\n"))
+    }
+
+    @Test func violationsFailTheGateAndAreListed() throws {
+        let url = try record("errors.pcap")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let run = try PhxtapProcess.run(["check", "--format", "text", url.path])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("[error push-to-unjoined-topic:"))
+        #expect(!run.stdout.contains("C→S room:errs phx_join"), "unannotated messages are left out without --all")
+        let never = try PhxtapProcess.run(["check", "--fail-on", "never", url.path])
+        #expect(never.status == 0)
+    }
+
+    @Test func replayGivesTheSameTranscriptAsTheRead() throws {
+        for capture in ["basic.pcap", "errors.pcap", "longpoll.pcap", "presence.pcap", "v1.pcap", "binary.pcap"] {
+            let url = try record(capture)
+            defer { try? FileManager.default.removeItem(at: url) }
+            let original = try String(contentsOf: url, encoding: .utf8)
+            let run = try PhxtapProcess.run(["check", "--all", "--fail-on", "never", "--format", "jsonl", url.path])
+            #expect(run.status == 0)
+            #expect(run.stdout == original, "\(capture): check --all differs from read")
+        }
+    }
+
+    @Test func phoenixVersionChangesTheVerdict() throws {
+        // A push with a null join_ref on a joined channel: dropped silently by Phoenix 1.8.3 to 1.8.11.
+        let lines = [
+            #"{"type":"session","format":"phxtap/1","source":"hand-made"}"#,
+            #"{"type":"open","conn":1,"time":1.0,"client":"127.0.0.1:5000","server":"127.0.0.1:4000","transport":"websocket","path":"/socket/websocket","params":{"vsn":"2.0.0"},"serializer":"v2","status":101,"vsn":"2.0.0"}"#,
+            #"{"type":"message","conn":1,"seq":1,"time":1.1,"from":"client","opcode":"text","size":0,"raw":"[\"1\",\"1\",\"room:a\",\"phx_join\",{}]","annotations":[]}"#,
+            #"{"type":"message","conn":1,"seq":2,"time":1.2,"from":"server","opcode":"text","size":0,"raw":"[\"1\",\"1\",\"room:a\",\"phx_reply\",{\"response\":{},\"status\":\"ok\"}]","annotations":[]}"#,
+            #"{"type":"message","conn":1,"seq":3,"time":1.3,"from":"client","opcode":"text","size":0,"raw":"[null,\"2\",\"room:a\",\"ping\",{}]","annotations":[]}"#,
+        ]
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-check-\(UUID().uuidString).jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let old = try PhxtapProcess.run(["check", "--phoenix-version", "1.8.5", url.path])
+        #expect(old.status == 1, "\(old.stdout)")
+        let new = try PhxtapProcess.run(["check", "--phoenix-version", "1.8.12", url.path])
+        #expect(new.status == 0, "\(new.stdout)")
+        let bad = try PhxtapProcess.run(["check", "--phoenix-version", "latest", url.path])
+        #expect(bad.status == 2)
+    }
+
+    @Test func unreadableTranscriptsExitTwo() throws {
+        let missing = try PhxtapProcess.run(["check", "/nonexistent/t.jsonl"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "phxtap: cannot read /nonexistent/t.jsonl: no such file or not readable\n")
+        let notJSON = try PhxtapProcess.run(["check", "Package.swift"])
+        #expect(notJSON.status == 2)
+        #expect(notJSON.stderr == "phxtap: Package.swift: transcript line 1: not JSON (invalid JSON at byte 0: expected a value)\n")
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+/// `phxtap read` on the real captures yields exactly the WebSocket (and LongPoll) messages that
+/// tshark found in them: same order, direction, opcode and payload.
+@Suite struct ReadCommandTests {
+    static let captures: [String] = ["basic", "binary", "errors", "heartbeat", "liveview", "longpoll", "presence", "v1"]
+        .map { "\($0).pcap" } + ["basic.pcapng", "binary.pcapng"]
+
+    struct Line: Equatable, CustomStringConvertible {
+        var from: String
+        var opcode: String
+        var payload: String
+        var description: String { "\(from) \(opcode) \(payload.prefix(120))" }
+    }
+
+    static func expected(_ capture: String) throws -> [Line] {
+        let name = capture.split(separator: ".")[0]
+        let text = try String(contentsOf: PhxtapProcess.packageRoot.appendingPathComponent("Captures/\(name).expected.jsonl"), encoding: .utf8)
+        return try text.split(separator: "\n").map { line in
+            let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return Line(from: (o["direction"] as! String) == "client->server" ? "client" : "server",
+                        opcode: o["opcode"] as! String, payload: o["payload"] as! String)
+        }
+    }
+
+    static func transcript(_ run: PhxtapRun) throws -> [[String: Any]] {
+        try run.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    }
+
+    @Test(arguments: captures)
+    func messagesMatchTheCapture(capture: String) throws {
+        let run = try PhxtapProcess.run(["read", "--format", "jsonl", "Captures/\(capture)"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let records = try Self.transcript(run)
+        #expect(records.first?["type"] as? String == "session")
+        #expect(records.first?["format"] as? String == "phxtap/1")
+        #expect(records.last?["type"] as? String == "summary")
+        let messages = records.filter { $0["type"] as? String == "message" }.map { m in
+            Line(from: m["from"] as! String, opcode: m["opcode"] as! String,
+                 payload: (m["raw"] as? String) ?? (m["raw_base64"] as! String))
+        }
+        let expected = try Self.expected(capture)
+        #expect(messages.count == expected.count)
+        for (got, want) in zip(messages, expected) {
+            #expect(got == want)
+        }
+        #expect(records.filter { $0["type"] as? String == "message" }.allSatisfy { $0["decode_error"] == nil })
+    }
+
+    @Test func cleanTrafficHasNoErrorsOrWarnings() throws {
+        for capture in ["basic", "binary", "heartbeat", "liveview", "longpoll", "presence", "v1"] {
+            let run = try PhxtapProcess.run(["read", "--format", "jsonl", "--fail-on", "warning", "Captures/\(capture).pcap"])
+            #expect(run.status == 0, "\(capture): \(run.stdout.split(separator: "\n").filter { $0.contains("\"error\"") || $0.contains("\"warning\"") })")
+        }
+    }
+
+    @Test func errorsCaptureShowsWhatTheTrafficReallyDid() throws {
+        let run = try PhxtapProcess.run(["read", "--format", "jsonl", "--fail-on", "error", "Captures/errors.pcap"])
+        #expect(run.status == 1)
+        let records = try Self.transcript(run)
+        let opens = records.filter { $0["type"] as? String == "open" }
+        #expect(opens.map { $0["status"] as? Int } == [403, 101])
+        let rules = records.flatMap { r -> [String] in
+            let inline = (r["annotations"] as? [[String: Any]])?.compactMap { $0["rule"] as? String } ?? []
+            return inline + [r["rule"] as? String].compactMap { $0 }
+        }
+        #expect(rules.contains("push-to-unjoined-topic"))
+        #expect(rules.contains("unmatched-topic"))
+    }
+
+    @Test func repliesAreLinkedToTheirPushes() throws {
+        let run = try PhxtapProcess.run(["read", "--format", "jsonl", "Captures/basic.pcap"])
+        let messages = try Self.transcript(run).filter { $0["type"] as? String == "message" }
+        let bySeq = Dictionary(uniqueKeysWithValues: messages.map { ($0["seq"] as! Int, $0) })
+        let replies = messages.filter { $0["event"] as? String == "phx_reply" }
+        #expect(replies.count == 5)
+        for reply in replies {
+            let replyTo = try #require(reply["reply_to"] as? Int)
+            let push = try #require(bySeq[replyTo])
+            #expect(push["ref"] as? String == reply["ref"] as? String)
+            #expect(push["topic"] as? String == reply["topic"] as? String)
+            #expect(push["from"] as? String == "client")
+        }
+    }
+
+    @Test func secretsAreRedactedByDefaultAndKeptOnRequest() throws {
+        let redacted = try PhxtapProcess.run(["read", "--format", "jsonl", "Captures/basic.pcap"])
+        #expect(redacted.stdout.contains(#""token":"[redacted len=3 hash="#))
+        let kept = try PhxtapProcess.run(["read", "--format", "jsonl", "--no-redact", "Captures/basic.pcap"])
+        #expect(kept.stdout.contains(#""params":{"token":"abc","user":"alice","vsn":"2.0.0"}"#))
+    }
+
+    @Test func unreadableInputExitsTwoWithOneSentence() throws {
+        let missing = try PhxtapProcess.run(["read", "Captures/does-not-exist.pcap"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.hasPrefix("phxtap: "))
+        #expect(missing.stderr.split(separator: "\n").count == 1)
+        let notACapture = try PhxtapProcess.run(["read", "Package.swift"])
+        #expect(notACapture.status == 2)
+        #expect(notACapture.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func textViewIsOneLinePerMessage() throws {
+        let run = try PhxtapProcess.run(["read", "--format", "text", "Captures/basic.pcap"])
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.hasSuffix(#"C→S room:lobby phx_join j=4 r=4 {"name":"alice"}"#) })
+        #expect(lines.contains { $0.contains(#"S→C room:lobby phx_reply j=4 r=4 ok {"joined":"room:lobby"} (reply to 1, 0.25 ms)"#) })
+        #expect(!run.stdout.contains("\u{1B}["), "no colour when not on a terminal")
+        #expect(lines.last == "summary: 1 connection, 16 messages, 0 undecodable, 0 errors, 0 warnings, 2 info")
+    }
+}
