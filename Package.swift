@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(
             name: "ProxyServerTests",
             dependencies: [
-                "ProxyServer", "TapPipeline", "PhoenixProtocol",
+                "ProxyServer", "TapPipeline", "PhoenixProtocol", "PcapSource", "Transcript",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

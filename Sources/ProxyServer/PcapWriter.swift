@@ -156,9 +156,10 @@ public struct PcapWriter: Sendable {
         let frameLength = 14 + ipHeaderLength + tcp.count
 
         // struct pcap_sf_pkthdr { uint32 ts_sec; uint32 ts_usec; uint32 caplen; uint32 len; };
-        let seconds = time.rounded(.down)
-        out.appendLE(UInt32(clamping: Int64(seconds)))
-        out.appendLE(UInt32(clamping: Int64(((time - seconds) * 1_000_000).rounded(.down))))
+        // Rounded, not truncated: 0.000587 * 1e6 is 586.99999... in binary floating point.
+        let micros = Int64((time * 1_000_000).rounded())
+        out.appendLE(UInt32(clamping: micros / 1_000_000))
+        out.appendLE(UInt32(clamping: micros % 1_000_000))
         out.appendLE(UInt32(frameLength))
         out.appendLE(UInt32(frameLength))
 

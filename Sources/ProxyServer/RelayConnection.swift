@@ -307,11 +307,13 @@ final class RelayConnection {
     }
 }
 
-/// Seconds since the Unix epoch from the system's real-time clock.
+/// Seconds since the Unix epoch from the system's real-time clock, to the microsecond: the
+/// resolution of a pcap timestamp, so a `--pcap` capture read back gives the very same times
+/// (and round-trip figures) as the live transcript.
 func wallClock() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1_000_000_000
+    return Double(ts.tv_sec) + Double(ts.tv_nsec / 1_000) / 1_000_000
 }
 
 extension Endpoint {
