@@ -119,4 +119,35 @@ struct ProxyFaultTests {
         #expect(proxy.log.ends()[1] == .endOfInput)
         #expect(try await client.result()["closed"] as? Bool == true)
     }
+
+    @Test func aSlowObserverLosesObservationNotTraffic() async throws {
+        let server = try PeerProcess(["raw-server", "30"])
+        defer { server.kill() }
+        let port = try await server.port()
+        var config = ProxyConfiguration(upstream: UpstreamURL(host: "127.0.0.1", port: port, useTLS: false), listenPort: 0)
+        config.observerBudgetBytes = 64 << 10
+        let log = EventLog()
+        // An observer that takes 20 ms per event cannot keep up with 800 kB relayed at loopback speed.
+        let proxy = PhoenixProxy(config: config, observer: { event in
+            usleep(20_000)
+            log.append(event)
+        })
+        let proxyPort = try #require(try await proxy.start().port)
+        let client = try PeerProcess(["raw-client", "127.0.0.1", "\(proxyPort)"])
+        #expect(try await client.result()["same"] as? Bool == true)
+        #expect(await log.wait { $0.ends()[1] != nil })
+        await proxy.shutdown()
+
+        let gaps = log.all.compactMap { event -> (Direction, Int)? in
+            if case .gap(_, let from, _, let missing) = event { return (from, missing ?? 0) }
+            return nil
+        }
+        #expect(!gaps.isEmpty)
+        #expect(!log.notes(rule: "proxy-observer-skipped").isEmpty)
+        // Every relayed byte is either observed or counted in a gap.
+        let clientMissing = gaps.filter { $0.0 == .client }.map(\.1).reduce(0, +)
+        let serverMissing = gaps.filter { $0.0 == .server }.map(\.1).reduce(0, +)
+        #expect(log.bytes(conn: 1, from: .client).count + clientMissing == 500_000)
+        #expect(log.bytes(conn: 1, from: .server).count + serverMissing == 300_064)
+    }
 }
