@@ -30,10 +30,14 @@ public final class PhoenixProxy: Sendable {
     }
 
     /// Creates a proxy; nothing is opened until ``start()``. The observer is called from one
-    /// task at a time, in order for each connection, never from an event loop.
-    public init(config: ProxyConfiguration, observer: @escaping @Sendable (ConnectionEvent) -> Void) {
+    /// thread of its own, one event at a time, in order for each connection, never from an event
+    /// loop; `drained` is called on that thread after each batch of events (flush output there).
+    public init(
+        config: ProxyConfiguration, observer: @escaping @Sendable (ConnectionEvent) -> Void,
+        drained: @escaping @Sendable () -> Void = {}
+    ) {
         self.configuration = config
-        self.queue = ObservationQueue(budgetBytes: config.observerBudgetBytes, observer: observer)
+        self.queue = ObservationQueue(budgetBytes: config.observerBudgetBytes, observer: observer, drained: drained)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: config.threads > 0 ? config.threads : System.coreCount)
     }
 

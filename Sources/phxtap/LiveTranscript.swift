@@ -12,7 +12,7 @@ import Darwin
 /// The proxy's observer: runs the shared pipeline over the live events and writes the
 /// transcript (and optionally a pcap of the traffic) as each record is known.
 ///
-/// `PhoenixProxy` calls its observer from one task at a time and `finish()` is called only
+/// `PhoenixProxy` calls its observer (and `flush`) from one thread and `finish()` is called only
 /// after the proxy has shut down, so this state is never touched concurrently.
 final class LiveTranscript: @unchecked Sendable {
     private var pipeline: Pipeline
@@ -46,11 +46,17 @@ final class LiveTranscript: @unchecked Sendable {
         if let pcapFile {
             let bytes = pcapWriter.records(for: event)
             _ = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, pcapFile) }
-            if case .closed = event { fflush(pcapFile) }
         }
         pipeline.handle(event, into: &records)
         write(records)
         records.removeAll(keepingCapacity: true)
+    }
+
+    /// Pushes what was written so far to the files (called between batches of events).
+    func flush() {
+        output.flush()
+        record?.flush()
+        if let pcapFile { fflush(pcapFile) }
     }
 
     /// Settles what is still open, writes the summary and closes the files.

@@ -93,13 +93,15 @@ struct ProxyCommand: AsyncParsableCommand {
             tlsCertificateFile: tlsCert, tlsKeyFile: tlsKey)
 
         let live = try LiveTranscript(
-            output: RecordWriter(output: try LineOutput.open(outputOptions.output, flushEachLine: true), format: outputOptions.format),
-            record: try record.map { RecordWriter(output: try LineOutput(path: $0, flushEachLine: true), format: .jsonl) },
+            // Flushed after each batch the observer drains (every few milliseconds while traffic
+            // flows), not after each line: a crash or Ctrl-C still loses nothing already seen.
+            output: RecordWriter(output: try LineOutput.open(outputOptions.output), format: outputOptions.format),
+            record: try record.map { RecordWriter(output: try LineOutput(path: $0), format: .jsonl) },
             pcapPath: pcap,
             options: PipelineOptions(checker: checkerOptions.checkerOptions, redactor: outputOptions.redactor))
         live.start(source: "proxy \(listen) -> \(url)")
 
-        let proxy = PhoenixProxy(config: config, observer: { live.handle($0) })
+        let proxy = PhoenixProxy(config: config, observer: { live.handle($0) }, drained: { live.flush() })
         let bound: String
         do {
             let address = try await proxy.start()
