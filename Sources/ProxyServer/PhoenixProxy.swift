@@ -4,6 +4,14 @@ import NIOSSL
 import NIOConcurrencyHelpers
 public import TapPipeline
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#else
+import Darwin
+#endif
+
 /// A transparent man-in-the-middle relay for Phoenix sockets. Each accepted connection gets an
 /// upstream connection of its own; bytes are relayed as read in both directions (the HTTP
 /// upgrade, WebSocket frames, LongPoll requests, whatever the peers send) and a copy of each
@@ -56,7 +64,7 @@ public final class PhoenixProxy: Sendable {
         let failedLinger = TimeAmount.seconds(config.failedLingerSeconds)
         let queue = self.queue
 
-        let channel = try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -86,8 +94,16 @@ public final class PhoenixProxy: Sendable {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
             }
-            .bind(host: config.listenHost, port: config.listenPort)
-            .get()
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: config.listenHost, port: config.listenPort).get()
+        } catch {
+            let address = config.listenHost.contains(":") ? "[\(config.listenHost)]:\(config.listenPort)" : "\(config.listenHost):\(config.listenPort)"
+            if let io = error as? IOError {
+                throw ProxyConfigurationError.cannotListen(address, String(cString: strerror(io.errnoCode)).lowercased())
+            }
+            throw ProxyConfigurationError.cannotListen(address, "\(error)")
+        }
         state.withLockedValue { $0.server = channel }
         guard let local = channel.localAddress else { throw ChannelError.unknownLocalAddress }
         return local

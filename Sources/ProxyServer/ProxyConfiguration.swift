@@ -114,6 +114,8 @@ public enum ProxyConfigurationError: Error, Sendable, Hashable, CustomStringConv
     case unreadableTLSFile(String, String)
     /// The upstream host name did not resolve (host, reason).
     case unresolvableUpstream(String, String)
+    /// The listening socket could not be opened (address, reason).
+    case cannotListen(String, String)
 
     /// One sentence saying what is wrong.
     public var description: String {
@@ -122,6 +124,7 @@ public enum ProxyConfigurationError: Error, Sendable, Hashable, CustomStringConv
         case .tlsNeedsCertificateAndKey: "Serving TLS needs both --tls-cert and --tls-key."
         case .unreadableTLSFile(let path, let why): "The TLS file \(path) cannot be loaded: \(why)."
         case .unresolvableUpstream(let host, let why): "The upstream host \(host) does not resolve: \(why)."
+        case .cannotListen(let address, let why): "Cannot listen on \(address): \(why)."
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import PhoenixProtocol
 import ProxyServer
 import TapPipeline
@@ -12,9 +13,11 @@ import Darwin
 /// The proxy's observer: runs the shared pipeline over the live events and writes the
 /// transcript (and optionally a pcap of the traffic) as each record is known.
 ///
-/// `PhoenixProxy` calls its observer (and `flush`) from one thread and `finish()` is called only
-/// after the proxy has shut down, so this state is never touched concurrently.
+/// `PhoenixProxy` calls its observer (and `flush`) from one thread of its own; the command calls
+/// `begin` and `finish` from another. A lock keeps them apart; it is uncontended while traffic flows.
 final class LiveTranscript: @unchecked Sendable {
+    private let lock = NSLock()
+    private var source: String?
     private var pipeline: Pipeline
     private let output: RecordWriter
     private let record: RecordWriter?
@@ -38,11 +41,27 @@ final class LiveTranscript: @unchecked Sendable {
         }
     }
 
-    func start(source: String) {
+    /// Names the source for the session line, which is written once the proxy listens (or
+    /// with the first event, whichever comes first), so a proxy that cannot start prints none.
+    func prepare(source: String) {
+        lock.withLock { self.source = source }
+    }
+
+    /// Writes the session line now if no event has written it yet.
+    func begin() {
+        lock.withLock { writeSessionIfNeeded() }
+    }
+
+    private func writeSessionIfNeeded() {
+        guard let source else { return }
+        self.source = nil
         write(pipeline.start(source: source))
     }
 
     func handle(_ event: ConnectionEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        writeSessionIfNeeded()
         if let pcapFile {
             let bytes = pcapWriter.records(for: event)
             _ = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, pcapFile) }
@@ -54,6 +73,8 @@ final class LiveTranscript: @unchecked Sendable {
 
     /// Pushes what was written so far to the files (called between batches of events).
     func flush() {
+        lock.lock()
+        defer { lock.unlock() }
         output.flush()
         record?.flush()
         if let pcapFile { fflush(pcapFile) }
@@ -61,6 +82,9 @@ final class LiveTranscript: @unchecked Sendable {
 
     /// Settles what is still open, writes the summary and closes the files.
     func finish() -> SummaryRecord {
+        lock.lock()
+        defer { lock.unlock() }
+        writeSessionIfNeeded()
         write(pipeline.finish())
         output.flush()
         record?.flush()

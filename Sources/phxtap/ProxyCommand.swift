@@ -99,7 +99,7 @@ struct ProxyCommand: AsyncParsableCommand {
             record: try record.map { RecordWriter(output: try LineOutput(path: $0), format: .jsonl) },
             pcapPath: pcap,
             options: PipelineOptions(checker: checkerOptions.checkerOptions, redactor: outputOptions.redactor))
-        live.start(source: "proxy \(listen) -> \(url)")
+        live.prepare(source: "proxy \(listen) -> \(url)")
 
         let proxy = PhoenixProxy(config: config, observer: { live.handle($0) }, drained: { live.flush() })
         let bound: String
@@ -111,8 +111,9 @@ struct ProxyCommand: AsyncParsableCommand {
             throw CLIError(error.description)
         } catch {
             await proxy.shutdown()
-            throw CLIError("cannot listen on \(listen): \(error)")
+            throw CLIError("The proxy cannot start: \(error).")
         }
+        live.begin()
         Terminal.printError("phxtap: proxying \(bound) -> \(url) (Ctrl-C to stop)")
 
         let signal = await Self.waitForSignal()
