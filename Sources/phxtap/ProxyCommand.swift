@@ -153,7 +153,12 @@ private final class SignalLatch: @unchecked Sendable {
     func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
 
     func fire(_ number: Int32) {
-        continuation?.resume(returning: number)
-        continuation = nil
+        guard let continuation else {
+            // A second signal while shutting down: the user means it, stop at once.
+            Terminal.printError("phxtap: stopping without waiting for the connections")
+            terminate(128 + number)
+        }
+        continuation.resume(returning: number)
+        self.continuation = nil
     }
 }
