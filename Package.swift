@@ -34,7 +34,9 @@ let package = Package(
 
         // Offline byte source: link layers, IP and TCP reassembly (pure), and a thin libpcap shell.
         .target(name: "PcapSource", dependencies: ["CPcap", "TapPipeline", "PhoenixProtocol"], swiftSettings: strictSwift),
-        .executableTarget(name: "pcap-bench", dependencies: ["PcapSource"], path: "Benchmarks/pcap-bench", swiftSettings: strictSwift),
+        .executableTarget(
+            name: "pcap-bench", dependencies: ["PcapSource"], path: "bench/pcap-bench",
+            exclude: ["make_big_capture.py"], swiftSettings: strictSwift),
 
         // The live byte source: a SwiftNIO relay that tees what it forwards into the pipeline.
         .target(
@@ -63,12 +65,22 @@ let package = Package(
         // Benchmarks (bench/*.sh build this in release mode).
         .executableTarget(
             name: "phxtap-bench",
-            dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"],
+            dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript", "CPcap"],
             path: "bench/PhxtapBench",
             swiftSettings: strictSwift
         ),
+        // `bench/checker-throughput`: the checker's messages per second on a realistic mix.
+        .executableTarget(
+            name: "checker-bench", dependencies: ["PhoenixProtocol", "PhoenixChecker"], path: "bench/checker-bench",
+            swiftSettings: strictSwift),
 
         .testTarget(name: "PhoenixProtocolTests", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "PhoenixCheckerTests",
+            dependencies: ["PhoenixChecker", "PhoenixProtocol"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "WebSocketWireTests",
             dependencies: ["WebSocketWire", "PhoenixProtocol", "CZlib"],
@@ -78,7 +90,12 @@ let package = Package(
         .testTarget(
             name: "PcapSourceTests",
             dependencies: ["PcapSource", "TapPipeline", "PhoenixProtocol"],
-            exclude: ["Fixtures", "make_fixtures.py"],
+            exclude: ["Fixtures", "make_fixtures.py", "record_exchange.py"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "TapPipelineTests",
+            dependencies: ["TapPipeline", "PcapSource", "WebSocketWire", "PhoenixChecker", "Transcript", "PhoenixProtocol"],
             swiftSettings: strictSwift
         ),
         .testTarget(
@@ -94,7 +111,8 @@ let package = Package(
         .testTarget(name: "TranscriptTests", dependencies: ["Transcript", "PhoenixProtocol"], swiftSettings: strictSwift),
         .testTarget(
             name: "PhxtapCLITests",
-            dependencies: ["PhoenixProtocol", "Transcript"],
+            dependencies: ["PhoenixProtocol", "PhoenixChecker", "Transcript"],
+            exclude: ["Golden", "mitmproxy_har.py"],
             swiftSettings: strictSwift
         ),
     ]

@@ -37,7 +37,11 @@ public struct CaptureDecoder: Sendable {
     }
 
     private let options: CaptureOptions
-    private var connections: [FlowKey: TCPConnection] = [:]
+    /// Open connections live in `slots` (reused when freed, so updates happen in place) and
+    /// are found through `index`: one hash lookup per packet.
+    private var index: [FlowKey: Int] = [:]
+    private var slots: [TCPConnection?] = []
+    private var freeSlots: [Int] = []
     private var nextConn = 1
     private var fragments: IPFragmentReassembler
     /// Keys of recently closed connections, so their final ACKs and late retransmissions do
@@ -58,7 +62,7 @@ public struct CaptureDecoder: Sendable {
     }
 
     /// The number of connections currently open (holding state).
-    public var openConnections: Int { connections.count }
+    public var openConnections: Int { index.count }
 
     /// Decodes one packet and appends its events to `events`. `data` is the captured bytes
     /// (caplen), `originalLength` the length on the wire (len); the difference was cut by the
@@ -110,10 +114,12 @@ public struct CaptureDecoder: Sendable {
     public mutating func finish(time: Double, into events: inout [ConnectionEvent]) {
         fragments.finish(into: &abandoned)
         reportAbandoned(time: time, into: &events)
-        for key in connections.keys.sorted(by: { connections[$0]!.conn < connections[$1]!.conn }) {
-            connections[key]!.finish(time: time, into: &events)
+        for slot in index.values.sorted(by: { slots[$0]!.conn < slots[$1]!.conn }) {
+            slots[slot]!.finish(time: time, into: &events)
         }
-        connections.removeAll()
+        index.removeAll()
+        slots.removeAll()
+        freeSlots.removeAll()
     }
 
     /// The capture ended (a convenience over the `into:` form).
@@ -136,22 +142,27 @@ public struct CaptureDecoder: Sendable {
         let (key, fromLow) = FlowKey.of(
             source: ip.source, sourcePort: tcp.sourcePort, destination: ip.destination,
             destinationPort: tcp.destinationPort)
+        // The snap length may cut inside the TCP options: then no payload byte was captured.
+        let payloadStart = min(tcp.payloadOffset, data.count)
         let payload = UnsafeRawBufferPointer(
-            rebasing: data[tcp.payloadOffset..<(tcp.payloadOffset + tcp.capturedPayloadLength)])
+            rebasing: data[payloadStart..<(payloadStart + tcp.capturedPayloadLength)])
 
-        if let existing = connections[key] {
+        var slot = index[key]
+        if let existing = slot, tcp.syn && !tcp.ack && slots[existing]!.clientInitialSequence != tcp.sequence {
             // A new SYN on the ports of an open connection: the old one is over.
-            if tcp.syn && !tcp.ack && existing.clientInitialSequence != tcp.sequence {
-                connections[key]!.finish(time: time, into: &events)
-                close(key)
-            }
+            slots[existing]!.finish(
+                time: time, how: .failed("a new connection (SYN) reused its addresses and ports"), into: &events)
+            close(key, slot: existing)
+            slot = nil
         }
-        if connections[key] == nil {
-            guard open(key, fromLow: fromLow, ip: ip, tcp: tcp, time: time, into: &events) else {
+        if slot == nil {
+            slot = open(key, fromLow: fromLow, ip: ip, tcp: tcp, time: time, into: &events)
+            guard slot != nil else {
                 statistics.orphanSegments += 1
                 return
             }
         }
+        let current = slot!
         if (tcp.fin || tcp.rst) && fragments.pendingCount > 0 {
             // The connection may close now: note its unfinished datagrams while it is open.
             fragments.abandon(where: { datagram in
@@ -162,17 +173,16 @@ public struct CaptureDecoder: Sendable {
             }, into: &abandoned)
             reportAbandoned(time: time, into: &events)
         }
-        let clientIsLow = connections[key]!.clientIsLow
-        let direction: Direction = fromLow == clientIsLow ? .client : .server
-        if connections[key]!.handle(tcp, from: direction, payload: payload, time: time, into: &events) {
-            close(key)
+        let direction: Direction = fromLow == slots[current]!.clientIsLow ? .client : .server
+        if slots[current]!.handle(tcp, from: direction, payload: payload, time: time, into: &events) {
+            close(key, slot: current)
         }
     }
 
     /// Starts a connection for a segment of an unknown flow, if the segment can start one.
     private mutating func open(
         _ key: FlowKey, fromLow: Bool, ip: IPHeader, tcp: TCPHeader, time: Double, into events: inout [ConnectionEvent]
-    ) -> Bool {
+    ) -> Int? {
         let senderIsClient: Bool
         var clientInitialSequence: UInt32?
         if tcp.syn && !tcp.rst {
@@ -182,7 +192,7 @@ public struct CaptureDecoder: Sendable {
         } else {
             // Without a SYN only data can start a connection, and not if it is a late
             // segment of one already closed.
-            guard tcp.payloadLength > 0, !tcp.rst, !recentlyClosed.contains(key) else { return false }
+            guard tcp.payloadLength > 0, !tcp.rst, !recentlyClosed.contains(key) else { return nil }
             senderIsClient = Self.senderLooksLikeClient(
                 sourcePort: Int(tcp.sourcePort), destinationPort: Int(tcp.destinationPort),
                 assumedServerPorts: options.assumeServerPorts)
@@ -191,15 +201,24 @@ public struct CaptureDecoder: Sendable {
         nextConn += 1
         statistics.connections += 1
         let clientIsLow = senderIsClient == fromLow
-        connections[key] = TCPConnection(
+        let connection = TCPConnection(
             conn: conn, clientIsLow: clientIsLow, sawHandshake: tcp.syn, clientInitialSequence: clientInitialSequence,
             options: options)
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = connection
+        } else {
+            slot = slots.count
+            slots.append(connection)
+        }
+        index[key] = slot
         let sender = Endpoint(host: ip.source.description, port: Int(tcp.sourcePort))
         let receiver = Endpoint(host: ip.destination.description, port: Int(tcp.destinationPort))
         events.append(.opened(
             conn: conn, time: time, client: senderIsClient ? sender : receiver,
             server: senderIsClient ? receiver : sender))
-        return true
+        return slot
     }
 
     /// The mid-stream guess: the server is the side whose port is assumed, else the lower port.
@@ -210,8 +229,10 @@ public struct CaptureDecoder: Sendable {
         return sourcePort > destinationPort
     }
 
-    private mutating func close(_ key: FlowKey) {
-        connections.removeValue(forKey: key)
+    private mutating func close(_ key: FlowKey, slot: Int) {
+        index.removeValue(forKey: key)
+        slots[slot] = nil
+        freeSlots.append(slot)
         if let evicted = closedRing[closedRingNext] { recentlyClosed.remove(evicted) }
         closedRing[closedRingNext] = key
         closedRingNext = (closedRingNext + 1) % closedRing.count
@@ -229,7 +250,7 @@ public struct CaptureDecoder: Sendable {
             let (key, _) = FlowKey.of(
                 source: datagram.source, sourcePort: ports.source, destination: datagram.destination,
                 destinationPort: ports.destination)
-            guard let connection = connections[key] else { continue }
+            guard let slot = index[key], let connection = slots[slot] else { continue }
             let size = datagram.totalLength.map { "\($0) bytes" } ?? "unknown size"
             events.append(.sourceNote(
                 conn: connection.conn, time: time, rule: "ip-fragment",

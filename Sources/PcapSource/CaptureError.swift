@@ -9,6 +9,7 @@ public enum CaptureError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Reading stopped at damage (a truncated or corrupt record) after `packetsRead` good packets.
     case damaged(path: String, packetsRead: Int, reason: String)
 
+    /// The problem as one sentence, for stderr.
     public var description: String {
         switch self {
         case .cannotOpen(let path, let reason):

@@ -10,7 +10,8 @@ public struct CaptureOptions: Sendable, Hashable {
     /// hole is reported as a `.gap` and delivery resumes at the first held segment.
     public var maxBufferedBytesPerDirection: Int
     /// Bytes of already delivered data kept per direction, to check that a retransmission
-    /// carries the same bytes as the original. Older retransmissions cannot be checked.
+    /// carries the same bytes as the original. Older retransmissions cannot be checked. This
+    /// is the main cost of an open connection (twice this), so it is kept small.
     public var retransmissionCheckBytes: Int
     /// Incomplete IP datagrams are given up after this many seconds of capture time.
     public var fragmentTimeout: Double
@@ -18,12 +19,12 @@ public struct CaptureOptions: Sendable, Hashable {
     public var maxPendingFragmentedDatagrams: Int
 
     /// Options with the defaults: no filter, no assumed server ports, 4 MiB of out-of-order
-    /// data per direction, 8 KiB of retransmission history, 30 s and 256 datagrams for fragments.
+    /// data per direction, 2 KiB of retransmission history, 30 s and 256 datagrams for fragments.
     public init(
         filter: String? = nil,
         assumeServerPorts: Set<Int> = [],
         maxBufferedBytesPerDirection: Int = 4 << 20,
-        retransmissionCheckBytes: Int = 8 << 10,
+        retransmissionCheckBytes: Int = 2 << 10,
         fragmentTimeout: Double = 30,
         maxPendingFragmentedDatagrams: Int = 256
     ) {

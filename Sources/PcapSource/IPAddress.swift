@@ -22,6 +22,7 @@ public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible
         self.isIPv6 = true
     }
 
+    /// An arbitrary but fixed order (IPv4 before IPv6, then by value), to order flow keys.
     public static func < (a: IPAddress, b: IPAddress) -> Bool {
         if a.isIPv6 != b.isIPv6 { return !a.isIPv6 }
         return a.high != b.high ? a.high < b.high : a.low < b.low

@@ -33,12 +33,14 @@ public struct IPFragmentReassembler: Sendable {
         /// Payload length, when the last fragment was captured.
         public var totalLength: Int?
 
+        /// Field by field (tuples are not Equatable, so this is spelled out).
         public static func == (a: Abandoned, b: Abandoned) -> Bool {
             a.source == b.source && a.destination == b.destination && a.id == b.id
                 && a.ports?.source == b.ports?.source && a.ports?.destination == b.ports?.destination
                 && a.received == b.received && a.totalLength == b.totalLength
         }
 
+        /// Hashes the datagram identity.
         public func hash(into hasher: inout Hasher) {
             hasher.combine(source)
             hasher.combine(destination)

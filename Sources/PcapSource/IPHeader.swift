@@ -8,6 +8,13 @@ public struct IPHeader: Sendable, Hashable {
         public var offset: Int
         /// Whether more fragments follow (the MF / M flag).
         public var more: Bool
+
+        /// A fragment position.
+        public init(id: UInt32, offset: Int, more: Bool) {
+            self.id = id
+            self.offset = offset
+            self.more = more
+        }
     }
 
     /// Source address.
@@ -22,6 +29,19 @@ public struct IPHeader: Sendable, Hashable {
     public var payloadLength: Int
     /// Set when the datagram is a fragment (offset above 0 or more fragments to come).
     public var fragment: Fragment?
+
+    /// A header with these fields (parsing is `parse(_:at:originalLength:)`).
+    public init(
+        source: IPAddress, destination: IPAddress, proto: UInt8, payloadOffset: Int, payloadLength: Int,
+        fragment: Fragment?
+    ) {
+        self.source = source
+        self.destination = destination
+        self.proto = proto
+        self.payloadOffset = payloadOffset
+        self.payloadLength = payloadLength
+        self.fragment = fragment
+    }
 
     /// Parses the IP header at `offset`. `originalLength` is the packet's length on the wire,
     /// used when the header's length field is 0 (TSO/GSO super-packets, IPv6 jumbograms).

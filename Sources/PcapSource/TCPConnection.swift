@@ -1,30 +1,6 @@
 import PhoenixProtocol
 import TapPipeline
 
-/// The key of a TCP connection: both endpoints, ordered so that the two directions of one
-/// connection give the same key. Two integers per address keep hashing allocation-free.
-public struct FlowKey: Sendable, Hashable {
-    /// The lower endpoint's address.
-    public var lowAddress: IPAddress
-    /// The higher endpoint's address.
-    public var highAddress: IPAddress
-    /// The lower endpoint's port.
-    public var lowPort: UInt16
-    /// The higher endpoint's port.
-    public var highPort: UInt16
-
-    /// The key of the connection a packet from `source` to `destination` belongs to, and
-    /// whether the packet came from the lower endpoint.
-    public static func of(
-        source: IPAddress, sourcePort: UInt16, destination: IPAddress, destinationPort: UInt16
-    ) -> (key: FlowKey, fromLow: Bool) {
-        let fromLow = source < destination || (source == destination && sourcePort <= destinationPort)
-        return fromLow
-            ? (FlowKey(lowAddress: source, highAddress: destination, lowPort: sourcePort, highPort: destinationPort), true)
-            : (FlowKey(lowAddress: destination, highAddress: source, lowPort: destinationPort, highPort: sourcePort), false)
-    }
-}
-
 /// One TCP connection being reassembled: who is the client, and a reassembler per direction.
 struct TCPConnection: Sendable {
     /// The connection number its events carry.
@@ -91,11 +67,12 @@ struct TCPConnection: Sendable {
         return false
     }
 
-    /// The capture ended with the connection open: flush both directions and close it.
-    mutating func finish(time: Double, into events: inout [ConnectionEvent]) {
+    /// The capture ended with the connection open (or `how` says why else it ends): flush
+    /// both directions and close it.
+    mutating func finish(time: Double, how: ConnectionEnd? = nil, into events: inout [ConnectionEvent]) {
         client.flush(time: time, into: &events)
         server.flush(time: time, into: &events)
-        events.append(.closed(conn: conn, time: time, how: firstFin.map { .fin(from: $0) } ?? .endOfInput))
+        events.append(.closed(conn: conn, time: time, how: how ?? firstFin.map { .fin(from: $0) } ?? .endOfInput))
     }
 
     private mutating func withStream(_ direction: Direction, _ body: (inout TCPReassembler) -> Void) {

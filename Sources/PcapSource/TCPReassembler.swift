@@ -34,6 +34,9 @@ public struct TCPReassembler: Sendable {
     /// The side whose bytes this is.
     public let direction: Direction
     private let maxHeldBytes: Int
+    /// Held segments are also bounded in number: a flood of tiny out-of-order segments would
+    /// otherwise cost far more in bookkeeping than their bytes.
+    static let maxHeldSegments = 4096
     private let historyCapacity: Int
 
     /// Whether the stream position is known (from a SYN, the peer's handshake ACK, or data).
@@ -56,7 +59,7 @@ public struct TCPReassembler: Sendable {
     private var historyCount = 0
 
     /// A reassembler for one direction of connection `conn`.
-    public init(conn: Int, direction: Direction, maxHeldBytes: Int = 4 << 20, historyBytes: Int = 8 << 10) {
+    public init(conn: Int, direction: Direction, maxHeldBytes: Int = 4 << 20, historyBytes: Int = 2 << 10) {
         self.conn = conn
         self.direction = direction
         self.maxHeldBytes = max(0, maxHeldBytes)
@@ -86,6 +89,9 @@ public struct TCPReassembler: Sendable {
             start(at: sequence, clean: false)
         }
         let offset = delivered + Int64(Int32(bitPattern: sequence &- nextSequence))
+        // A keep-alive probe repeats the byte before the next one, and some stacks fill it with
+        // garbage: it is neither data nor a retransmission worth checking.
+        if length == 1 && !fin && offset == delivered - 1 && held.isEmpty { return }
         let end = offset + Int64(length)
         if fin && finOffset == nil && !isFinished { finOffset = end }
         if length > 0 {
@@ -140,7 +146,9 @@ public struct TCPReassembler: Sendable {
             if first.offset > delivered { reportGap(upTo: first.offset, time: time, into: &events) }
             deliverContiguous(time: time, into: &events)
         }
-        let known = max(ackedUpTo, finOffset ?? 0)
+        // The FIN's position is exact; without one, the peer's ACK is the best bound (it counts
+        // one too many if the FIN itself was not captured).
+        let known = finOffset ?? ackedUpTo
         if known > delivered { reportGap(upTo: known, time: time, into: &events) }
         isFinished = true
     }
@@ -204,7 +212,7 @@ public struct TCPReassembler: Sendable {
     }
 
     private mutating func enforceBound(time: Double, into events: inout [ConnectionEvent]) {
-        while heldBytes > maxHeldBytes, let first = held.first {
+        while heldBytes > maxHeldBytes || held.count > Self.maxHeldSegments, let first = held.first {
             if first.offset > delivered { reportGap(upTo: first.offset, time: time, into: &events) }
             deliverContiguous(time: time, into: &events)
         }
@@ -224,7 +232,14 @@ public struct TCPReassembler: Sendable {
         let realEnd = offset + Int64(payload.count)
         let end = realEnd + Int64(lost)
         var cursor = offset
-        var index = 0
+        // Start at the first held segment that ends after `offset` (binary search: segments
+        // mostly arrive in ascending order, so this is usually the end of the list).
+        var low = 0, high = held.count
+        while low < high {
+            let middle = (low + high) / 2
+            if held[middle].end <= offset { low = middle + 1 } else { high = middle }
+        }
+        var index = low
         var mismatched = false
         func piece(_ from: Int64, _ to: Int64) -> Held {
             let bytesEnd = min(to, realEnd)

@@ -25,11 +25,12 @@ extension ConnectionChecker {
 
         var kind = PushKind.push
         var expectNoReply: String?
-        if message.topic == phoenixSocketTopic && message.event == ReservedEvent.heartbeat.rawValue {
+        let event = CheckedEvent(message.event)
+        if event == .heartbeat && message.topic == phoenixSocketTopic {
             kind = .heartbeat
             notes += heartbeat(message, m, &verdict)
         } else {
-            switch message.reservedEvent {
+            switch event {
             case .join:
                 kind = .join
                 notes += join(message, m)
@@ -43,9 +44,13 @@ extension ConnectionChecker {
         verdict.annotations += notes
         guard let ref = message.ref else { return }
         let deadline = m.time + (kind == .heartbeat ? options.heartbeatInterval : timeout(for: message.topic))
-        verdict.findings += expectReply(PendingPush(
+        var pending = PendingPush(
             seq: m.seq, time: m.time, topic: message.topic, event: message.event, ref: ref,
-            joinRef: message.joinRef, kind: kind, deadline: deadline, expectNoReply: expectNoReply))
+            joinRef: message.joinRef, kind: kind, deadline: deadline, expectNoReply: expectNoReply)
+        pending.expectsUnmatchedTopic = notes.contains {
+            $0.rule == "push-to-unjoined-topic" || $0.rule == "join-ref-from-previous-connection"
+        }
+        verdict.findings += expectReply(pending)
     }
 
     private mutating func heartbeat(_ message: PhoenixMessage, _ m: ObservedMessage, _ verdict: inout MessageVerdict) -> [Annotation] {
@@ -59,6 +64,8 @@ extension ConnectionChecker {
                 m.time, [pending.seq])
         }
         pendingHeartbeat = message.ref
+        lastHeartbeatTime = m.time
+        heartbeatOverdueReported = false
         if message.ref == nil {
             notes += note("heartbeat-null-ref", "heartbeat with ref null: Phoenix replies with ref null, and the reply cannot be matched to this heartbeat")
         }

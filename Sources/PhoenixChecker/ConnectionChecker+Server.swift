@@ -7,7 +7,8 @@ extension ConnectionChecker {
         // V1 never sends join_ref; phx_close and phx_error carry the join_ref in `ref`.
         let isV1: Bool
         if case .v1Object = message.layout { isV1 = true } else { isV1 = false }
-        switch message.reservedEvent {
+        let event = CheckedEvent(message.event)
+        switch event {
         case .reply:
             reply(message, m, isV1: isV1, &verdict)
         case .close, .error:
@@ -21,7 +22,7 @@ extension ConnectionChecker {
             if !isV1, let j = message.joinRef {
                 current = checkServerJoinRef(j, message, m, &verdict)
             }
-            if current, message.event == ReservedEvent.presenceState.rawValue || message.event == ReservedEvent.presenceDiff.rawValue {
+            if current, event == .presenceState || event == .presenceDiff {
                 presence(message, m, &verdict)
             }
         }
@@ -50,7 +51,7 @@ extension ConnectionChecker {
 
     private mutating func channelEnd(_ message: PhoenixMessage, _ m: ObservedMessage, isV1: Bool, _ verdict: inout MessageVerdict) {
         let topic = message.topic
-        let isClose = message.reservedEvent == .close
+        let isClose = message.event == "phx_close"
         let j: Ref?
         if isV1 {
             j = message.ref
@@ -79,11 +80,16 @@ extension ConnectionChecker {
                 verdict.annotations += note("message-after-close", "\(message.event) on \(topic) for join_ref \(j), whose channel already ended")
                 return
             }
+            let why: String
+            switch (isClose, channel.phase) {
+            case (true, .leaving): why = "the channel closed after phx_leave without replying (normal for {:noreply, socket})"
+            case (true, _): why = "the channel stopped (phx_close) before replying"
+            default: why = "the channel crashed (phx_error) before replying"
+            }
             channel.phase = isClose ? .closed : .errored
             if !isClose { channel.lastFailure = m.time }
             channel.lastUsed = m.time
             channels[topic] = channel
-            let why = isClose ? "the channel stopped (phx_close) before replying" : "the channel crashed (phx_error) before replying"
             verdict.findings += settleChannel(topic: topic, joinRef: j, time: m.time, because: why)
         }
     }
@@ -100,6 +106,7 @@ extension ConnectionChecker {
         }
         guard let pending = outstanding[ref], pending.topic == topic else {
             verdict.annotations += orphan(ref, topic, m)
+            lateJoinReply(message, ref: ref)
             return
         }
         outstanding[ref] = nil
@@ -127,7 +134,7 @@ extension ConnectionChecker {
         case .join:
             joinAnswered(message, pending, status: status, reason: reason, response: response, m, &verdict)
         case .push, .leave:
-            if unmatched {
+            if unmatched, !pending.expectsUnmatchedTopic {
                 verdict.annotations += note("unmatched-topic", "\(pending.event) on \(topic) was answered \"unmatched topic\": \(topic) is not joined on this connection")
             }
         case .heartbeat:
@@ -180,11 +187,23 @@ extension ConnectionChecker {
         channels[topic] = channel
     }
 
+    /// A join reply after the client's timeout still tells what the server did: an ok means the
+    /// channel is joined on the server, whatever the client concluded.
+    private mutating func lateJoinReply(_ message: PhoenixMessage, ref: Ref) {
+        let topic = message.topic
+        guard message.reply?.status == "ok",
+            let past = settled.filter({ $0.ref == ref && $0.topic == topic }).max(by: { $0.seq < $1.seq }),
+            past.kind == .join, past.outcome == .timedOut,
+            channels[topic]?.phase == .errored, channels[topic]?.joinRef == past.channelJoinRef
+        else { return }
+        channels[topic]!.phase = .joined
+    }
+
     private func orphan(_ ref: Ref, _ topic: String, _ m: ObservedMessage) -> [Annotation] {
         if let other = outstanding[ref] {
             return note("orphan-reply", "phx_reply on \(topic) has ref \(ref), which belongs to \(other.event) on \(other.topic) (seq \(other.seq)): a reply answers a push on its own topic")
         }
-        guard let past = settled.last(where: { $0.ref == ref && $0.topic == topic }) else {
+        guard let past = settled.filter({ $0.ref == ref && $0.topic == topic }).max(by: { $0.seq < $1.seq }) else {
             let what = topic == phoenixSocketTopic ? "heartbeat reply" : "phx_reply on \(topic)"
             return note("orphan-reply", "\(what) has ref \(ref), which no outstanding client push on this connection used")
         }

@@ -7,7 +7,7 @@ extension ConnectionChecker {
     /// heartbeats, and client silence.
     mutating func advance(to time: Double) -> [Finding] {
         var out: [Finding] = []
-        while let top = deadlines.top, top.deadline < time {
+        while let top = deadlines.top, top.deadline <= time {
             deadlines.pop()
             guard let pending = outstanding[top.ref], pending.seq == top.seq else { continue }
             outstanding[top.ref] = nil
@@ -25,6 +25,14 @@ extension ConnectionChecker {
                 "client-silence",
                 "the client sent nothing for more than \(Self.seconds(options.silenceWarning)) (heartbeats are due every \(Self.seconds(options.heartbeatInterval)))\(tail)",
                 last + options.silenceWarning, lastClientSeq.map { [$0] } ?? [])
+        }
+        let overdue = 2 * options.heartbeatInterval
+        if transport == .websocket, !isClosed, !heartbeatOverdueReported, let last = lastHeartbeatTime, time - last > overdue {
+            heartbeatOverdueReported = true
+            out += finding(
+                "heartbeat-overdue",
+                "no heartbeat from the client for more than \(Self.seconds(overdue)); phoenix.js sends one every \(Self.seconds(options.heartbeatInterval)) whatever else it sends",
+                last + overdue, [])
         }
         return out
     }
@@ -110,8 +118,16 @@ extension ConnectionChecker {
 
     /// Keeps a settled push for a while, to explain a late or repeated reply.
     mutating func remember(_ push: PendingPush, _ outcome: SettledPush.Outcome) {
-        if settled.count >= Self.settledLimit { settled.removeFirst(settled.count - Self.settledLimit + 1) }
-        settled.append(SettledPush(ref: push.ref, topic: push.topic, seq: push.seq, time: push.time, outcome: outcome))
+        let entry = SettledPush(
+            ref: push.ref, topic: push.topic, seq: push.seq, time: push.time, outcome: outcome, kind: push.kind,
+            channelJoinRef: effectiveJoinRef(push))
+        // A ring: the oldest entry is overwritten, nothing shifts.
+        if settled.count < Self.settledLimit {
+            settled.append(entry)
+        } else {
+            settled[settledNext] = entry
+        }
+        settledNext = (settledNext + 1) % Self.settledLimit
     }
 
     /// The join_ref the server gives a channel joined by `push`: `join_ref || ref`.

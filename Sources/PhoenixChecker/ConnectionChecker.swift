@@ -19,14 +19,18 @@ public struct ConnectionChecker: Sendable {
     var outstanding: [Ref: PendingPush] = [:]
     var deadlines = DeadlineHeap()
     var settled: [SettledPush] = []
+    var settledNext = 0
     var lastNumericRef: Int?
     var pendingHeartbeat: Ref?
     var heartbeatRoundTrips: [Double] = []
     var lastClientTime: Double?
     var lastClientSeq: Int?
     var silenceReported = false
+    var lastHeartbeatTime: Double?
+    var heartbeatOverdueReported = false
     var closeFrames = 0
     var longPollHasToken = false
+    var refusalReported = false
     var isClosed = false
 
     /// How many settled pushes are kept to explain late or repeated replies.
@@ -46,6 +50,15 @@ public struct ConnectionChecker: Sendable {
         } + outstanding.count + deadlines.count + settled.count + heartbeatRoundTrips.count
     }
 
+    /// Where the channel on `topic` stands, or nil when the topic was never joined (or forgotten).
+    public func phase(of topic: String) -> ChannelPhase? { channels[topic]?.phase }
+
+    /// The join_ref the server uses for `topic` (the latest join's `join_ref || ref`).
+    public func joinRef(of topic: String) -> Ref? { channels[topic]?.joinRef }
+
+    /// How many client pushes (heartbeats included) await their reply.
+    public var outstandingCount: Int { outstanding.count }
+
     // MARK: - Connection events
 
     /// The handshake: transport, the raw vsn (nil when absent), HTTP status of the upgrade or first poll.
@@ -53,6 +66,7 @@ public struct ConnectionChecker: Sendable {
     public mutating func opened(time: Double, transport: Transport, vsn: String?, httpStatus: Int?) -> [Annotation] {
         self.transport = transport
         lastClientTime = time
+        lastHeartbeatTime = time
         var out: [Annotation] = []
         let negotiation = VsnNegotiation.negotiate(vsn: vsn)
         serializer = negotiation.serializer
@@ -73,6 +87,7 @@ public struct ConnectionChecker: Sendable {
                     ? "HTTP 403: connect/3 refused the connection or the origin check failed"
                     : "HTTP \(status): the server did not accept the connection"
                 out += note("connect-refused", why)
+                refusalReported = true
             }
         }
         return out
@@ -98,7 +113,8 @@ public struct ConnectionChecker: Sendable {
             longPollHasToken = true
         case 408 where method.uppercased() == "POST":
             out += finding("longpoll-request-timeout", "POST answered 408: the server stopped dispatching its lines at one that was not acknowledged in time", time, [])
-        case 403:
+        case 403 where !refusalReported:
+            refusalReported = true
             out += note("connect-refused", "LongPoll status 403: connect/3 refused the session").map { Finding(annotation: $0, time: time, refersTo: []) }
         default:
             break
@@ -190,18 +206,44 @@ public struct ConnectionChecker: Sendable {
         note(id, text).map { Finding(annotation: $0, time: time, refersTo: refersTo) }
     }
 
-    static func milliseconds(_ seconds: Double) -> String {
-        let ms = (seconds * 1000 * 10).rounded() / 10
-        return "\(ms) ms"
-    }
+    static func milliseconds(_ seconds: Double) -> String { "\(tenths(seconds * 1000)) ms" }
 
-    static func seconds(_ value: Double) -> String {
-        let s = (value * 10).rounded() / 10
-        return "\(s) s"
+    static func seconds(_ value: Double) -> String { "\(tenths(value)) s" }
+
+    /// `12.3` for 12.34: one decimal, rounded half up, without libm (this module links nothing).
+    static func tenths(_ value: Double) -> String {
+        guard value.isFinite, abs(value) < 1e15 else { return "\(value)" }
+        let scaled = Int(abs(value) * 10 + 0.5)
+        return "\(value < 0 ? "-" : "")\(scaled / 10).\(scaled % 10)"
     }
 
     /// The timeout phoenix.js (or LiveView) applies to a push on `topic`.
     func timeout(for topic: String) -> Double {
         topic.hasPrefix("lv:") || topic.hasPrefix("lvu:") ? options.liveViewPushTimeout : options.pushTimeout
+    }
+}
+
+/// The events the checker treats specially, classified with plain comparisons: this runs on every
+/// message, and most events are application events that match none of them.
+enum CheckedEvent {
+    case join, reply, leave, close, error, heartbeat, presenceState, presenceDiff, other
+
+    init(_ event: String) {
+        // Every reserved event the checker follows starts with "p" or "h".
+        guard let first = event.utf8.first, first == UInt8(ascii: "p") || first == UInt8(ascii: "h") else {
+            self = .other
+            return
+        }
+        switch event {
+        case "phx_reply": self = .reply
+        case "phx_join": self = .join
+        case "phx_leave": self = .leave
+        case "phx_close": self = .close
+        case "phx_error": self = .error
+        case "heartbeat": self = .heartbeat
+        case "presence_state": self = .presenceState
+        case "presence_diff": self = .presenceDiff
+        default: self = .other
+        }
     }
 }

@@ -21,6 +21,9 @@ struct PendingPush: Sendable {
     var deadline: Double
     /// Set when the checker already knows the server will not answer, and why.
     var expectNoReply: String?
+    /// Set when the push was already flagged as going to a topic the server does not have
+    /// joined: its `unmatched topic` reply is then the expected consequence, not a new finding.
+    var expectsUnmatchedTopic = false
 }
 
 /// A push that has been settled (answered, timed out, or ended with its channel), remembered
@@ -38,6 +41,9 @@ struct SettledPush: Sendable {
     var seq: Int
     var time: Double
     var outcome: Outcome
+    var kind: PushKind
+    /// For joins: the join_ref the server gives the channel.
+    var channelJoinRef: Ref?
 }
 
 /// A min-heap of push deadlines. Entries are not removed when a push is answered; they are

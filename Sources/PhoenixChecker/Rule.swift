@@ -1,15 +1,26 @@
 /// The part of the protocol a rule is about; the Markdown reference is grouped by it, in this order.
 public enum RuleTopic: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The connect request: vsn, serializer, HTTP status.
     case handshake
+    /// The frame's shape and the envelope fields.
     case envelope
+    /// refs and join_refs.
     case refs
+    /// Replies to client pushes, and pushes that get none.
     case replies
+    /// Joining, using, leaving and ending channels.
     case lifecycle
+    /// Heartbeats and client silence.
     case heartbeats
+    /// presence_state and presence_diff.
     case presence
+    /// The LongPoll transport.
     case longpoll
+    /// LiveView on lv: topics.
     case liveview
+    /// RFC 6455 framing and RFC 7692 compression (the wire layer).
     case websocket
+    /// What the capture reader or the proxy could not see.
     case source
 
     /// A heading for the reference.

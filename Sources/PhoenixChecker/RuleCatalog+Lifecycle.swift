@@ -128,6 +128,16 @@ extension RuleCatalog {
                 """,
             basis: "PX lib/phoenix/transports/websocket.ex:31"),
         Rule(
+            "heartbeat-overdue", .warning, topic: .heartbeats, section9: [19, 18],
+            summary: "The client sent no heartbeat for more than two heartbeat intervals.",
+            explanation: """
+                phoenix.js sends a heartbeat every 30 s whatever else it sends. A client that restarts its \
+                heartbeat timer on every send or receive stops heartbeating on a busy connection, and so never \
+                learns that the connection is dead (firezone#12312, realtime-js#94). Keep the heartbeat timer \
+                independent of other traffic.
+                """,
+            basis: "PX assets/js/phoenix/socket.js:170, 665-670"),
+        Rule(
             "heartbeat-timeout-close", .info, topic: .heartbeats, section9: [20],
             summary: "The client closed with 1000 \"heartbeat timeout\": a heartbeat reply was late or lost.",
             explanation: """

@@ -12,6 +12,15 @@ extension RuleCatalog {
         ws("ws-reserved-bits", .error, "A frame sets RSV bits that no negotiated extension defines.",
            "RSV1 means a compressed message only when permessage-deflate was negotiated, and only on the first frame of a message; RSV2 and RSV3 have no meaning here. The peer must fail the connection.",
            "RFC 6455 section 5.2; RFC 7692 section 6"),
+        ws("ws-compressed-continuation", .error, "A continuation frame has RSV1 set.",
+           "With permessage-deflate only the first frame of a compressed message carries RSV1; a continuation frame with it set is a protocol error and the peer must fail the connection.",
+           "RFC 7692 section 6"),
+        ws("ws-compressed-control", .error, "A control frame (close, ping, pong) has RSV1 set.",
+           "permessage-deflate compresses data messages only; a control frame with RSV1 is a protocol error.",
+           "RFC 7692 section 6.1"),
+        ws("ws-non-minimal-length", .error, "A frame's payload length is encoded in more bytes than needed.",
+           "The 16-bit form is for lengths 126-65535 and the 64-bit form for larger ones, whose top bit must be clear. A longer form than needed is a protocol error that strict peers reject.",
+           "RFC 6455 section 5.2"),
         ws("ws-fragmented-control", .error, "A control frame (close, ping, pong) has FIN clear.",
            "Control frames must not be fragmented; they may only be interleaved between the fragments of a data message.",
            "RFC 6455 section 5.5"),
@@ -59,6 +68,39 @@ extension RuleCatalog {
            "RFC 6455 section 5.2, 7.1.5"),
     ]
 
+    static let upgrade: [Rule] = [
+        Rule(
+            "ws-extension-negotiation", .error, topic: .handshake,
+            summary: "The server's permessage-deflate answer is not valid.",
+            explanation: """
+                The server may only accept parameters the client offered, once each, with valid window bits \
+                (8-15). A client must fail the connection on an invalid answer; PhoenixTap cannot be sure how the \
+                stream is compressed.
+                """,
+            basis: "RFC 7692 section 5, 7.1"),
+        Rule(
+            "http-malformed", .error, topic: .handshake,
+            summary: "Bytes that are not HTTP/1.1 where the upgrade request or response was expected.",
+            explanation: """
+                A WebSocket (or LongPoll) connection starts with an HTTP/1.1 request and response. These bytes do \
+                not parse as one, so the connection cannot be followed; a server would answer 400.
+                """,
+            basis: "RFC 9112 section 2-6; RFC 6455 section 4.1"),
+        Rule(
+            "http-truncated", .warning, topic: .handshake,
+            summary: "The connection ended inside an HTTP message.",
+            explanation: "The request or response was cut off (the peer closed, or the capture ended); what came before it is reported.",
+            basis: "RFC 9112 section 6.3"),
+        Rule(
+            "ws-upgrade-unanswered", .warning, topic: .handshake,
+            summary: "A WebSocket upgrade request never got a response.",
+            explanation: """
+                The server (or something in between) did not answer the upgrade before the connection ended. \
+                phoenix.js retries with backoff and, with `longPollFallbackMs`, falls back to LongPoll.
+                """,
+            basis: "RFC 6455 section 4.1; PX assets/js/phoenix/socket.js:414-458"),
+    ]
+
     static let source: [Rule] = [
         src("tcp-gap", .warning, "The capture is missing TCP bytes of a connection.",
             "Some segments were not captured (snap length, drops, or the capture started late). The stream is resynchronised where possible; messages in the gap are lost.",
@@ -69,6 +111,12 @@ extension RuleCatalog {
         src("tcp-retransmission-mismatch", .warning, "A retransmitted TCP segment carries different bytes than the first copy.",
             "The first copy is kept. Differing retransmissions point to a broken middlebox, a capture artefact or an attack.",
             "RFC 9293 section 3.10.7.4"),
+        src("ws-held-before-upgrade", .warning, "The client sent more before the upgrade response than PhoenixTap holds.",
+            "Bytes after the upgrade request are held until the server answers; past the limit the rest is not analysed (it is still forwarded).",
+            "RFC 6455 section 4.1; PhoenixTap observation limit"),
+        src("capture-mid-connection", .info, "The capture starts inside a connection: no handshake was seen.",
+            "Without the upgrade request the vsn is unknown, so the serializer is read off the first frame; the first messages may be cut.",
+            "PhoenixTap capture reader"),
         src("proxy-observer-skipped", .warning, "The proxy relayed bytes that its observer had no time to analyse.",
             "The relay never waits for the analysis; when the observer falls behind, bytes are forwarded unseen and the transcript says how many.",
             "PhoenixTap design: relay first, observe a copy"),

@@ -4,7 +4,7 @@ public enum RuleCatalog {
     /// All rules, grouped by topic in `RuleTopic` order.
     public static let all: [Rule] = {
         let rules = handshakeAndEnvelope + refsAndReplies + lifecycleAndHeartbeats + presenceLongPollLiveView
-            + webSocket + source
+            + upgrade + webSocket + source
         let order = Dictionary(uniqueKeysWithValues: RuleTopic.allCases.enumerated().map { ($1, $0) })
         // A stable sort: rules keep their written order inside a topic.
         return rules.enumerated().sorted { a, b in

@@ -16,9 +16,12 @@ public struct Pipeline {
     public let options: PipelineOptions
     private var taps: [Int: TCPTap] = [:]
     private var longPoll: [String: PhoenixSession] = [:]
-    private var nextConn = 1
-    private var lastTime = 0.0
-    private var summary = SummaryRecord()
+    var nextConn = 1
+    var lastTime = 0.0
+    var summary = SummaryRecord()
+    /// Connections known from their messages rather than their bytes (HAR files, transcripts),
+    /// by the caller's key; see `Pipeline+Messages.swift`.
+    var messageSessions: [String: PhoenixSession] = [:]
 
     public init(options: PipelineOptions = .init()) {
         self.options = options
@@ -80,6 +83,13 @@ public struct Pipeline {
             longPoll[token]!.finish(time: lastTime, ending: nil, into: &records)
         }
         longPoll.removeAll()
+        for key in messageSessions.keys.sorted(by: { messageSessions[$0]!.conn < messageSessions[$1]!.conn }) {
+            // Like captured LongPoll sessions, a LongPoll session has no connection of its own to end.
+            let ending: SessionEnding? = messageSessions[key]!.transport == .longpoll
+                ? nil : SessionEnding(via: .endOfInput, from: nil, reason: "still open when the input ended")
+            messageSessions[key]!.finish(time: lastTime, ending: ending, into: &records)
+        }
+        messageSessions.removeAll()
         var out: [TranscriptRecord] = []
         for record in records { emit(record, into: &out) }
         out.append(.summary(summary))
@@ -245,7 +255,7 @@ public struct Pipeline {
         return head.headers.first("X-Phoenix-LongPoll-Token")
     }
 
-    private mutating func emit(_ record: TranscriptRecord, into out: inout [TranscriptRecord]) {
+    mutating func emit(_ record: TranscriptRecord, into out: inout [TranscriptRecord]) {
         switch record {
         case .open:
             summary.connections += 1

@@ -76,6 +76,12 @@ public struct HTTPStreamParser: Sendable {
     /// Bytes held and not yet parsed.
     public var bufferedCount: Int { buffer.count - readIndex }
 
+    /// While looking for the next message after a gap: the bytes dropped so far; else nil.
+    public var resyncSkipped: Int? {
+        if case .resync(let skipped) = state { return skipped + bufferedCount }
+        return nil
+    }
+
     /// True when no message is in progress and no bytes are held.
     public var isIdle: Bool { state == .head && bufferedCount == 0 }
 

@@ -53,7 +53,9 @@ public struct WebSocketFrameParser: Sendable {
                 let keep = header.payloadLength <= maxPayloadKept
                 if header.payloadLength == 0 { return WebSocketFrame(header: header, payload: []) }
                 payload = []
-                if keep { payload.reserveCapacity(Int(header.payloadLength)) }
+                // Reserve what a plausible frame needs; a header that only claims a large size
+                // (garbage, a cut capture) must not allocate it up front.
+                if keep { payload.reserveCapacity(Int(min(header.payloadLength, 1 << 20))) }
                 maskPhase = 0
                 lost = false
                 state = .payload(header, remaining: header.payloadLength, keep: keep)

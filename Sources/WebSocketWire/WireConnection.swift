@@ -11,6 +11,9 @@ public import PhoenixProtocol
 /// answer is 101, more HTTP otherwise). Bytes after the heads that switch the connection are
 /// the first frames. Memory: the frame and message in progress, a partial header, and HTTP
 /// heads, each bounded by `WireLimits`.
+///
+/// With permessage-deflate a connection holds zlib streams by reference: keep using the one
+/// value you fed, not an earlier copy of it.
 public struct WireConnection: Sendable {
     enum Mode: Sendable {
         case http
@@ -29,7 +32,34 @@ public struct WireConnection: Sendable {
         var resync: FrameResync?
         /// Lost byte count to report when HTTP resynchronises.
         var httpGapMissing: Int?
+        var httpGapPending = false
         var heldOverflowReported = false
+
+        mutating func feedFrames(
+            _ bytes: ArraySlice<UInt8>, from direction: Direction, compressed: Bool, maxPayload: Int, time: Double,
+            into events: inout [WireEvent]
+        ) {
+            var input = bytes
+            if resync != nil {
+                guard let rest = resync!.feed(input, direction: direction, compressed: compressed, maxPayload: maxPayload) else { return }
+                let r = resync!
+                resync = nil
+                events.append(.violation(from: direction, .gap(missing: r.missing, skipped: r.skipped, resumed: "at a frame header"), time: time))
+                input = rest[...]
+            }
+            if !pendingHeader.isEmpty {
+                pendingHeader.append(contentsOf: input)
+                input = pendingHeader[...]
+                pendingHeader = []
+            }
+            input.withUnsafeBufferPointer { buf in
+                var index = 0
+                while let frame = frames.parse(buf, index: &index) {
+                    assembler.push(frame, time: time, into: &events)
+                }
+                if index < buf.count { pendingHeader = Array(buf[index...]) }
+            }
+        }
     }
 
     /// The limits given at creation.
@@ -53,6 +83,17 @@ public struct WireConnection: Sendable {
         var c = WireConnection(limits: limits)
         c.enterWebSocket(deflate: deflate)
         return c
+    }
+
+    /// Whether `bytes`, the first seen from `direction` of a connection whose start was not
+    /// captured, begin with a frame a Phoenix peer would send (the resynchronisation test:
+    /// FIN, text or binary, the right mask bit, a payload starting like Phoenix's). A capture
+    /// reader uses it to choose `assumingWebSocket` over `init`.
+    public static func startsLikeWebSocket(_ bytes: [UInt8], from direction: Direction, compressed: Bool = false) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        return bytes.withUnsafeBufferPointer {
+            FrameResync.plausible($0, at: 0, direction: direction, compressed: compressed, maxPayload: Int.max) == .yes
+        }
     }
 
     /// Whether the connection has switched to WebSocket frames.
@@ -116,8 +157,11 @@ public struct WireConnection: Sendable {
         var side = take(direction)
         if side.http.gap(missing: missing) {
             events.append(.violation(from: direction, .gap(missing: missing, skipped: 0, resumed: "inside the same HTTP body, kept as truncated"), time: time))
-        } else {
+        } else if side.httpGapPending {
             side.httpGapMissing = Self.sum(side.httpGapMissing, missing)
+        } else {
+            side.httpGapPending = true
+            side.httpGapMissing = missing
         }
         put(direction, side)
         drainHTTP(direction, time: time, into: &events)
@@ -144,6 +188,10 @@ public struct WireConnection: Sendable {
                 }
                 side.assembler.finish(time: time, into: &events)
             } else {
+                if let skipped = side.http.resyncSkipped {
+                    let v = WireViolation.gap(missing: side.httpGapMissing, skipped: skipped, resumed: "never: the connection ended first")
+                    events.append(.violation(from: direction, v, time: time))
+                }
                 switch side.http.finish() {
                 case .clean: break
                 case .message(let m): emit(m, time: time, into: &events)
@@ -175,7 +223,10 @@ public struct WireConnection: Sendable {
             switch output {
             case .resynchronised(let skipped):
                 let missing = direction == .client ? client.httpGapMissing : server.httpGapMissing
-                modify(direction) { $0.httpGapMissing = nil }
+                modify(direction) {
+                    $0.httpGapMissing = nil
+                    $0.httpGapPending = false
+                }
                 events.append(.violation(from: direction, .gap(missing: missing, skipped: skipped, resumed: "at the next HTTP message"), time: time))
             case .message(let m):
                 emit(m, time: time, into: &events)
@@ -245,27 +296,14 @@ public struct WireConnection: Sendable {
     }
 
     mutating func feedFrames(_ bytes: ArraySlice<UInt8>, from direction: Direction, time: Double, into events: inout [WireEvent]) {
-        var side = take(direction)
-        defer { put(direction, side) }
-        var input = bytes
-        if side.resync != nil {
-            guard let rest = side.resync!.feed(input, direction: direction, compressed: deflate != nil, maxPayload: limits.maxFramePayload) else { return }
-            let r = side.resync!
-            side.resync = nil
-            events.append(.violation(from: direction, .gap(missing: r.missing, skipped: r.skipped, resumed: "at a frame header"), time: time))
-            input = rest[...]
-        }
-        if !side.pendingHeader.isEmpty {
-            side.pendingHeader.append(contentsOf: input)
-            input = side.pendingHeader[...]
-            side.pendingHeader = []
-        }
-        input.withUnsafeBufferPointer { buf in
-            var index = 0
-            while let frame = side.frames.parse(buf, index: &index) {
-                side.assembler.push(frame, time: time, into: &events)
-            }
-            if index < buf.count { side.pendingHeader = Array(buf[index...]) }
+        // In place, not through take/put: a payload in progress must stay uniquely referenced,
+        // or every chunk of a large frame would copy it.
+        let compressed = deflate != nil
+        let maxPayload = limits.maxFramePayload
+        if direction == .client {
+            client.feedFrames(bytes, from: .client, compressed: compressed, maxPayload: maxPayload, time: time, into: &events)
+        } else {
+            server.feedFrames(bytes, from: .server, compressed: compressed, maxPayload: maxPayload, time: time, into: &events)
         }
     }
 
@@ -285,7 +323,8 @@ public struct WireConnection: Sendable {
         return a + b
     }
 
-    /// Moves a side out (so its buffers stay uniquely referenced while they change).
+    /// A copy of a side, for the rare paths (gaps, the end) that change several of its parts;
+    /// the hot path mutates the side in place instead.
     mutating func take(_ direction: Direction) -> Side {
         direction == .client ? client : server
     }

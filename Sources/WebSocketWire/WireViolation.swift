@@ -62,46 +62,44 @@ public enum WireViolation: Error, Sendable, Hashable, CustomStringConvertible {
     /// The stable rule id.
     public var id: String {
         switch self {
-        case .unmaskedClientFrame: return "unmasked-client-frame"
-        case .maskedServerFrame: return "masked-server-frame"
-        case .reservedBits: return "reserved-bits-without-extension"
-        case .compressedContinuation: return "compressed-continuation-frame"
-        case .compressedControlFrame: return "compressed-control-frame"
-        case .fragmentedControlFrame: return "fragmented-control-frame"
-        case .oversizedControlFrame: return "oversized-control-frame"
-        case .continuationWithoutStart: return "continuation-without-start"
-        case .dataFrameInsideFragmentedMessage: return "data-frame-inside-fragmented-message"
-        case .unknownOpcode: return "unknown-opcode"
-        case .nonMinimalLength: return "non-minimal-payload-length"
-        case .invalidClosePayload: return "invalid-close-payload"
-        case .invalidCloseCode: return "invalid-close-code"
-        case .invalidCloseReasonUTF8: return "invalid-close-reason-utf8"
-        case .dataAfterClose: return "data-after-close"
-        case .oversizedFrame: return "oversized-frame"
-        case .oversizedMessage: return "oversized-message"
-        case .invalidCompressedData: return "invalid-compressed-data"
-        case .compressionContextLost: return "compression-context-lost"
-        case .invalidExtensionNegotiation: return "invalid-extension-negotiation"
-        case .malformedHTTP: return "malformed-http"
-        case .gap: return "gap"
-        case .incompleteFrame: return "incomplete-frame"
-        case .incompleteMessage: return "incomplete-message"
-        case .incompleteHTTP: return "incomplete-http"
-        case .upgradeUnanswered: return "upgrade-unanswered"
-        case .tooMuchBeforeUpgrade: return "too-much-before-upgrade"
+        case .unmaskedClientFrame: return "ws-unmasked-client-frame"
+        case .maskedServerFrame: return "ws-masked-server-frame"
+        case .reservedBits: return "ws-reserved-bits"
+        case .compressedContinuation: return "ws-compressed-continuation"
+        case .compressedControlFrame: return "ws-compressed-control"
+        case .fragmentedControlFrame: return "ws-fragmented-control"
+        case .oversizedControlFrame: return "ws-control-too-long"
+        case .continuationWithoutStart: return "ws-unexpected-continuation"
+        case .dataFrameInsideFragmentedMessage: return "ws-interleaved-data"
+        case .unknownOpcode: return "ws-unknown-opcode"
+        case .nonMinimalLength: return "ws-non-minimal-length"
+        case .invalidClosePayload: return "ws-invalid-close-payload"
+        case .invalidCloseCode: return "ws-invalid-close-code"
+        case .invalidCloseReasonUTF8: return "ws-close-reason-utf8"
+        case .dataAfterClose: return "ws-data-after-close"
+        case .oversizedFrame: return "ws-oversized"
+        case .oversizedMessage: return "ws-oversized"
+        case .invalidCompressedData: return "ws-deflate-error"
+        case .compressionContextLost: return "ws-deflate-error"
+        case .invalidExtensionNegotiation: return "ws-extension-negotiation"
+        case .malformedHTTP: return "http-malformed"
+        case .gap: return "ws-gap"
+        case .incompleteFrame: return "ws-truncated"
+        case .incompleteMessage: return "ws-truncated"
+        case .incompleteHTTP: return "http-truncated"
+        case .upgradeUnanswered: return "ws-upgrade-unanswered"
+        case .tooMuchBeforeUpgrade: return "ws-held-before-upgrade"
         }
     }
 
-    /// Every rule id this module can report, for rule catalogs.
+    /// Every rule id this module can report, for rule catalogs (several cases share one rule).
     public static let allIDs: [String] = [
-        "unmasked-client-frame", "masked-server-frame", "reserved-bits-without-extension",
-        "compressed-continuation-frame", "compressed-control-frame", "fragmented-control-frame",
-        "oversized-control-frame", "continuation-without-start", "data-frame-inside-fragmented-message",
-        "unknown-opcode", "non-minimal-payload-length", "invalid-close-payload", "invalid-close-code",
-        "invalid-close-reason-utf8", "data-after-close", "oversized-frame", "oversized-message",
-        "invalid-compressed-data", "compression-context-lost",
-        "invalid-extension-negotiation", "malformed-http", "gap", "incomplete-frame", "incomplete-message",
-        "incomplete-http", "upgrade-unanswered", "too-much-before-upgrade",
+        "ws-unmasked-client-frame", "ws-masked-server-frame", "ws-reserved-bits", "ws-compressed-continuation",
+        "ws-compressed-control", "ws-fragmented-control", "ws-control-too-long", "ws-unexpected-continuation",
+        "ws-interleaved-data", "ws-unknown-opcode", "ws-non-minimal-length", "ws-invalid-close-payload",
+        "ws-invalid-close-code", "ws-close-reason-utf8", "ws-data-after-close", "ws-oversized", "ws-deflate-error",
+        "ws-extension-negotiation", "http-malformed", "ws-gap", "ws-truncated", "http-truncated",
+        "ws-upgrade-unanswered", "ws-held-before-upgrade",
     ]
 
     /// One sentence, for terminals and transcripts.

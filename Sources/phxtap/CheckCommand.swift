@@ -1,92 +1,77 @@
 import ArgumentParser
-import Foundation
-import PhoenixProtocol
+import PcapSource
 import TapPipeline
 import Transcript
 
-/// `phxtap check`: a CI gate over a recorded transcript.
+/// `phxtap check`: run the checker again over recorded traffic and gate on what it finds.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check a recorded transcript again and fail on protocol mistakes.",
+        abstract: "Check recorded traffic (a transcript, a HAR from a browser, or a capture) and exit 1 on findings.",
         discussion: """
-            Reads a phxtap/1 transcript (from `phxtap read --format jsonl` or `phxtap proxy --record`), \
-            decodes every message again from its raw bytes, runs the checker with today's rules \
-            and the chosen --phoenix-version, and prints what it found: the annotated messages, \
-            the standalone findings and a summary.
+            The checker runs over the wire bytes again, so a transcript recorded earlier is judged \
+            by this version's rules and the --phoenix-version you give, not by the annotations it \
+            was written with. A HAR exported from Chrome or Firefox (Network panel, "Save all as HAR") \
+            needs no proxy: its WebSocket messages and LongPoll requests are checked the same way.
+
+            Without --all it prints only what needs attention: annotated messages, standalone \
+            findings, the open lines of their connections and a summary.
 
             Gate a client's CI on it:
               phxtap proxy --upstream http://127.0.0.1:4000 --record session.jsonl &
               ... run the client's test suite against 127.0.0.1:4001 ...
               phxtap check session.jsonl
 
-            Exits 1 when findings reach --fail-on (default error), 2 when the transcript cannot be read.
+            Examples:
+              phxtap check session.jsonl
+              phxtap check --fail-on warning --phoenix-version 1.8.5 browser.har
+              phxtap check --format markdown -o findings.md --topic 'room:*' session.jsonl
+
+            Exits 1 when findings reach --fail-on (default error), 2 when no input could be read.
             """
     )
 
-    @Argument(help: "A phxtap/1 JSON Lines transcript.")
-    var transcript: String
+    @Argument(help: "phxtap/1 transcripts (.jsonl), HAR files or captures.")
+    var inputs: [String]
 
+    @OptionGroup var outputOptions: OutputOptionGroup
+    @OptionGroup var filterOptions: FilterOptionGroup
     @OptionGroup var checkerOptions: CheckerOptionGroup
 
     @Option(name: .long, help: "Exit 1 when findings reach this severity: error, warning, info or never.")
     var failOn: FailOn = .error
 
-    @Option(name: .long, help: "text (default on a terminal) or jsonl (default otherwise).")
-    var format: OutputFormat?
-
-    @Option(name: [.customShort("o"), .long], help: "Write the findings to this file instead of standard output.")
-    var output: String?
-
-    @Flag(name: .long, help: "Print the whole re-checked transcript, not only the findings.")
+    @Flag(name: .long, help: "Print the whole re-checked transcript, not only the findings, their connections and the summary.")
     var all = false
 
     func run() throws {
-        guard let file = FileHandle(forReadingAtPath: transcript) else {
-            throw CLIError("cannot read \(transcript): no such file or not readable")
+        try InputRunner.refuseOverwrite(output: outputOptions.output, inputs: inputs)
+        let output = try LineOutput.open(outputOptions.output)
+        let format = outputOptions.format ?? (output.isTerminal ? .text : .jsonl)
+        let writer = RecordWriter(
+            output: output, format: format, filter: filterOptions.filter,
+            payloadRedactor: format.isExport ? outputOptions.redactor : nil)
+        var pipeline = Pipeline(options: PipelineOptions(checker: checkerOptions.checkerOptions, redactor: outputOptions.redactor))
+        writer.write(pipeline.start(source: inputs.joined(separator: " ")))
+        let runner = InputRunner(captureOptions: CaptureOptions())
+        let (problems, readAny) = runner.run(inputs, pipeline: &pipeline) { records in
+            writer.write(all ? records : records.filter(Self.isFinding))
         }
-        let writer = RecordWriter(output: try LineOutput.open(output), format: format)
-        var reader = TranscriptReader()
-        var replay = TranscriptReplay(options: checkerOptions.checkerOptions)
-        var records: [TranscriptRecord] = []
-        var sawSession = false
-        var pending = Data()
-        func handle(line: Data) throws {
-            guard let record = try reader.read(line: Array(line)[...]) else { return }
-            if case .session = record { sawSession = true }
-            replay.replay(record, into: &records)
-            emit(records, writer)
-            records.removeAll(keepingCapacity: true)
-        }
-        do {
-            while true {
-                let chunk = file.readData(ofLength: 1 << 20)
-                if chunk.isEmpty { break }
-                pending.append(chunk)
-                while let newline = pending.firstIndex(of: 0x0A) {
-                    try handle(line: pending[pending.startIndex..<newline])
-                    pending.removeSubrange(pending.startIndex...newline)
-                }
-            }
-            if !pending.isEmpty { try handle(line: pending) }
-        } catch let error as TranscriptReadError {
-            throw CLIError("\(transcript): \(error)")
-        }
-        guard sawSession else { throw CLIError("\(transcript) is not a phxtap/1 transcript: it has no session line") }
-        let tail = replay.finish()
-        emit(tail, writer)
+        let tail = pipeline.finish()
+        writer.write(all ? tail : tail.filter(Self.isFinding))
         writer.flush()
-        if case .summary(let summary)? = tail.last { try failOn.enforce(summary) }
+        for problem in problems { Terminal.printError("phxtap: \(problem)") }
+        if !readAny { throw ExitCode(2) }
+        try failOn.enforce(pipeline.currentSummary)
     }
 
-    /// Everything with --all; otherwise the findings, their connections' open lines and the summary.
-    private func emit(_ records: [TranscriptRecord], _ writer: RecordWriter) {
-        for record in records {
-            switch record {
-            case .message(let m) where !all && m.annotations.isEmpty: continue
-            case .close where !all: continue
-            default: writer.write(record)
-            }
+    /// Without --all: annotated messages, standalone findings, the lines that give them context
+    /// (session, open) and the summary.
+    static func isFinding(_ record: TranscriptRecord) -> Bool {
+        switch record {
+        case .message(let m): return !m.annotations.isEmpty
+        case .close: return false
+        default: return true
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PcapSource
 
 /// A progress bar on standard error for long reads, shown only when standard error is a
 /// terminal and the input is large enough to wait for.
@@ -16,8 +17,10 @@ final class Progress {
         enabled = Terminal.stderrIsTerminal && total >= minimumBytes
     }
 
-    func update(file: Int, bytesRead: Int64, fileSize: Int64?) {
-        guard enabled, let fileSize, fileSize > 0 else { return }
+    func update(_ progress: CaptureProgress) {
+        let file = progress.fileIndex
+        let bytesRead = progress.bytesRead
+        guard enabled, let fileSize = progress.fileSize, fileSize > 0 else { return }
         let now = Date()
         guard now.timeIntervalSince(lastDraw) >= 0.2 else { return }
         lastDraw = now

@@ -7,7 +7,7 @@ import Transcript
 struct ReadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "read",
-        abstract: "Decode and check the Phoenix traffic in pcap or pcapng captures.",
+        abstract: "Decode and check the Phoenix traffic in pcap or pcapng captures or HAR files.",
         discussion: """
             Reads captures made with tcpdump, Wireshark or `phxtap proxy --pcap`, rebuilds each TCP \
             connection, and prints every Phoenix message with its meaning and every protocol mistake. \
@@ -16,20 +16,26 @@ struct ReadCommand: ParsableCommand {
             Capture on your own machine with, for example:
               sudo tcpdump -i lo -w phoenix.pcap 'tcp port 4000'
 
+            A HAR file (Chrome, Firefox: Network panel, "Save all as HAR") is read the same way: \
+            its WebSocket messages and LongPoll requests go through the same decoder and checker.
+
             Examples:
               phxtap read Captures/basic.pcap
+              phxtap read --format markdown --hide-heartbeats -o basic.md Captures/basic.pcap
+              phxtap read --topic 'room:*' session.har
               phxtap read --format jsonl -o basic.jsonl Captures/basic.pcap
               phxtap read --filter 'tcp port 4000' --fail-on warning capture.pcapng
               phxtap read --assume-websocket 4000 started-late.pcap
 
-            Exits 1 when findings reach --fail-on, 2 when no capture could be read.
+            Exits 1 when findings reach --fail-on, 2 when no input could be read.
             """
     )
 
-    @Argument(help: "pcap or pcapng files.")
+    @Argument(help: "pcap or pcapng captures, or HAR files exported from a browser's Network panel.")
     var captures: [String]
 
     @OptionGroup var outputOptions: OutputOptionGroup
+    @OptionGroup var filterOptions: FilterOptionGroup
     @OptionGroup var checkerOptions: CheckerOptionGroup
 
     @Option(name: .long, help: "A BPF filter applied while reading, as in tcpdump (e.g. 'tcp port 4000').")
@@ -42,28 +48,22 @@ struct ReadCommand: ParsableCommand {
     var failOn: FailOn = .never
 
     func run() throws {
-        let writer = RecordWriter(output: try LineOutput.open(outputOptions.output), format: outputOptions.format)
+        try InputRunner.refuseOverwrite(output: outputOptions.output, inputs: captures)
+        let output = try LineOutput.open(outputOptions.output)
+        let format = outputOptions.format ?? (output.isTerminal ? .text : .jsonl)
+        let writer = RecordWriter(
+            output: output, format: format, filter: filterOptions.filter,
+            payloadRedactor: format.isExport ? outputOptions.redactor : nil)
         var pipeline = Pipeline(options: PipelineOptions(
             checker: checkerOptions.checkerOptions, assumeWebSocketPorts: Set(assumeWebsocket),
             redactor: outputOptions.redactor))
         writer.write(pipeline.start(source: captures.joined(separator: " ")))
-        var records: [TranscriptRecord] = []
-        let progress = Progress(paths: captures)
-        let report = CaptureReader.read(
-            paths: captures,
-            options: CaptureOptions(filter: filter, assumeServerPorts: Set(assumeWebsocket)),
-            progress: progress.update
-        ) { event in
-            pipeline.handle(event, into: &records)
-            writer.write(records)
-            records.removeAll(keepingCapacity: true)
-        }
-        progress.done()
-        let tail = pipeline.finish()
-        writer.write(tail)
+        let runner = InputRunner(captureOptions: CaptureOptions(filter: filter, assumeServerPorts: Set(assumeWebsocket)))
+        let (problems, readAny) = runner.run(captures, pipeline: &pipeline, emit: writer.write)
+        writer.write(pipeline.finish())
         writer.flush()
-        for problem in report.problems { Terminal.printError("phxtap: \(problem)") }
-        if report.nothingRead { throw ExitCode(2) }
+        for problem in problems { Terminal.printError("phxtap: \(problem)") }
+        if !readAny { throw ExitCode(2) }
         try failOn.enforce(pipeline.currentSummary)
     }
 }

@@ -1,23 +1,36 @@
 import Transcript
 
-/// Writes transcript records in the chosen format, one line each, as soon as they are known.
+/// Writes transcript records in the chosen format. Text and JSON Lines go out one line each,
+/// as soon as they are known; Markdown and HAR are documents, written whole by `flush()`.
+/// Filters and payload redaction are applied here, in one place for every command.
 final class RecordWriter {
     private let output: LineOutput
-    private let format: OutputFormat
+    let format: OutputFormat
     private let renderer: TextRenderer
+    private var filter: RecordFilter
+    private let payloadRedactor: Redactor?
+    private var document: [TranscriptRecord] = []
 
-    init(output: LineOutput, format: OutputFormat?) {
+    /// `payloadRedactor` redacts message payloads and subprotocols (exports); connection
+    /// parameters are the pipeline's to redact.
+    init(output: LineOutput, format: OutputFormat?, filter: RecordFilter = RecordFilter(), payloadRedactor: Redactor? = nil) {
         self.output = output
         self.format = format ?? (output.isTerminal ? .text : .jsonl)
         self.renderer = TextRenderer(color: output.wantsColor)
+        self.filter = filter
+        self.payloadRedactor = payloadRedactor
     }
 
     func write(_ record: TranscriptRecord) {
+        guard filter.keep(record) else { return }
+        let record = payloadRedactor?.redact(record) ?? record
         switch format {
         case .jsonl:
             output.write(JSONLinesEncoder.line(record))
         case .text:
             output.writeLine(renderer.render(record))
+        case .markdown, .har:
+            document.append(record)
         }
     }
 
@@ -25,5 +38,17 @@ final class RecordWriter {
         for record in records { write(record) }
     }
 
-    func flush() { output.flush() }
+    func flush() {
+        switch format {
+        case .markdown:
+            output.write(Array(MarkdownRenderer().render(document).utf8))
+            document.removeAll()
+        case .har:
+            output.write(HARWriter.write(document))
+            document.removeAll()
+        case .text, .jsonl:
+            break
+        }
+        output.flush()
+    }
 }

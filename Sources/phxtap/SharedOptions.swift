@@ -6,6 +6,12 @@ import Transcript
 enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
     case text
     case jsonl
+    case markdown
+    case har
+
+    /// Exports are documents for other people and tools: they are written whole at the end,
+    /// and their payloads are redacted too (not only connection parameters).
+    var isExport: Bool { self == .markdown || self == .har }
 }
 
 /// `--fail-on`: the severity from which findings make the command exit 1.
@@ -54,7 +60,7 @@ struct CheckerOptionGroup: ParsableArguments {
 
 /// Options of every command that writes a transcript.
 struct OutputOptionGroup: ParsableArguments {
-    @Option(name: .long, help: "text (default on a terminal) or jsonl (default otherwise).")
+    @Option(name: .long, help: "text (default on a terminal), jsonl (default otherwise), markdown or har.")
     var format: OutputFormat?
 
     @Option(name: [.customShort("o"), .long], help: "Write to this file instead of standard output.")
@@ -63,8 +69,39 @@ struct OutputOptionGroup: ParsableArguments {
     @Flag(name: .long, help: "Keep tokens, cookies and CSRF values in the output (they are redacted by default).")
     var noRedact = false
 
-    @Option(name: .long, help: "Also redact this query parameter or payload field (repeatable).")
+    @Option(name: .long, help: ArgumentHelp(
+        "Also redact this query parameter, header or payload field (repeatable).",
+        discussion: "Connection parameters are redacted in every format; payload fields in markdown and har exports.",
+        valueName: "key"))
     var redact: [String] = []
 
     var redactor: Redactor? { noRedact ? nil : Redactor(extra: redact) }
+}
+
+/// Which records to show; every command that writes records applies them in `RecordWriter`.
+struct FilterOptionGroup: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Only this connection (repeatable).", valueName: "n"))
+    var conn: [Int] = []
+
+    @Option(name: .long, help: ArgumentHelp("Only messages on this topic; a trailing * matches any suffix, e.g. 'room:*' (repeatable).",
+                                            valueName: "topic"))
+    var topic: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Only messages with this event, e.g. phx_join (repeatable).", valueName: "event"))
+    var event: [String] = []
+
+    @Flag(name: .long, help: "Leave out heartbeats and their replies.")
+    var hideHeartbeats = false
+
+    @Option(name: .long, help: ArgumentHelp("Show at most this many messages.", valueName: "n"))
+    var maxMessages: Int?
+
+    func validate() throws {
+        if let maxMessages, maxMessages < 0 { throw ValidationError("--max-messages must be 0 or more, not \(maxMessages)") }
+        if let bad = conn.first(where: { $0 < 1 }) { throw ValidationError("--conn numbers start at 1, not \(bad)") }
+    }
+
+    var filter: RecordFilter {
+        RecordFilter(conns: Set(conn), topics: topic, events: Set(event), hideHeartbeats: hideHeartbeats, maxMessages: maxMessages)
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import PcapSource
 import PhoenixProtocol
 import TapPipeline
@@ -142,6 +143,28 @@ import Testing
         #expect(Fixtures.read("reset.pcap").logs == [expected])
     }
 
+    @Test func aNewSynOnOpenPortsEndsTheOldConnection() {
+        let logs = Fixtures.read("port_reuse.pcap").logs
+        #expect(logs == [
+            ConnectionLog(
+                client: "10.0.0.1:51000", server: "10.0.0.2:4000", fromClient: [.text("old connection")],
+                closed: .failed("a new connection (SYN) reused its addresses and ports")),
+            ConnectionLog(
+                client: "10.0.0.1:51000", server: "10.0.0.2:4000", fromClient: [.text("new connection")],
+                closed: .fin(from: .client)),
+        ])
+    }
+
+    @Test func anUnknownLinkTypeIsOneSentence() {
+        let path = Fixtures.path("user_link.pcap")
+        let (logs, report) = Fixtures.read([path])
+        #expect(logs.isEmpty)
+        #expect(report.problems == [.unsupportedLinkType(path: path, linkType: 147)])
+        #expect(report.nothingRead)
+        #expect(report.problems.first?.description == "\(path) uses link-layer type 147, which phxtap does not decode "
+            + "(supported: Ethernet, Linux cooked v1 and v2, BSD loopback, raw IP).")
+    }
+
     @Test func aTruncatedFileGivesEverythingBeforeTheDamage() {
         let path = Fixtures.path("truncated.pcap")
         let (logs, report) = Fixtures.read([path])
@@ -209,5 +232,82 @@ import Testing
                 return
             }
         }
+    }
+
+    @Test func onlyOpenConnectionsHoldState() throws {
+        let reader = try PcapFileReader(path: Fixtures.path("interleaved.pcap"))
+        var decoder = CaptureDecoder()
+        var events: [ConnectionEvent] = []
+        var most = 0
+        let damage = reader.forEachPacket { packet in
+            decoder.packet(
+                linkType: reader.linkType, time: packet.time, data: packet.data, originalLength: packet.originalLength,
+                into: &events)
+            most = max(most, decoder.openConnections)
+        }
+        #expect(damage == nil)
+        #expect(most == 3)
+        #expect(decoder.openConnections == 0)  // every connection closed with its FINs, state dropped
+        #expect(decoder.finish(time: 0).isEmpty)
+    }
+
+    @Test func progressIsReportedForEachFile() {
+        var seen: [CaptureProgress] = []
+        let paths = [Fixtures.path("ethernet.pcap"), Fixtures.path("vlan.pcap")]
+        let report = CaptureReader.read(paths: paths, progress: { seen.append($0) }) { _ in }
+        #expect(seen.map(\.path) == paths)
+        #expect(seen.map(\.fileIndex) == [0, 1])
+        #expect(seen.map(\.fileCount) == [2, 2])
+        #expect(seen.map(\.bytesRead) == [1001, 1017])  // each file read to its end
+        #expect(seen.map(\.fileSize) == [1001, 1017])
+        #expect(seen.map(\.packets) == [12, 24])
+        #expect(report.packets == 24)
+    }
+
+    static func contents(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: Fixtures.directory.appendingPathComponent(name)))
+    }
+
+    /// Checks that `pieces` lay `expected` out exactly: each byte at its own position, gaps
+    /// standing for the bytes they skip. Returns the number of bytes reported lost.
+    static func checkLayout(_ pieces: [Piece], against expected: [UInt8]) -> Int {
+        var position = 0, lost = 0
+        for piece in pieces {
+            switch piece {
+            case .bytes(let bytes):
+                #expect(position + bytes.count <= expected.count)
+                if position + bytes.count <= expected.count {
+                    #expect(Array(expected[position..<(position + bytes.count)]) == bytes, "bytes at \(position)")
+                }
+                position += bytes.count
+            case .gap(let missing):
+                #expect(missing != nil)
+                position += missing ?? 0
+                lost += missing ?? 0
+            }
+        }
+        #expect(position == expected.count)
+        return lost
+    }
+
+    @Test func aRealTcpdumpAnyCaptureGivesTheBytesSent() throws {
+        // Recorded with tcpdump -i any (Linux cooked v2) by record_exchange.py.
+        let (logs, report) = Fixtures.read("live_any.pcap")
+        #expect(report.problems.isEmpty)
+        #expect(logs.count == 1)
+        #expect(logs.first?.server == "127.0.0.1:4700")
+        #expect(logs.first?.fromClient == [.bytes(try Self.contents("live.client"))])
+        #expect(logs.first?.fromServer == [.bytes(try Self.contents("live.server"))])
+        #expect(logs.first?.closed == .fin(from: .server))
+    }
+
+    @Test func aRealSnapLengthCaptureKeepsEveryCapturedByteInPlace() throws {
+        // The same exchange on lo with -s 300: every segment loses all but its first bytes.
+        let (logs, _) = Fixtures.read("live_lo_snap300.pcap")
+        #expect(logs.count == 1)
+        let log = try #require(logs.first)
+        #expect(log.notes == [])
+        #expect(Self.checkLayout(log.fromClient, against: try Self.contents("live.client")) > 30_000)
+        #expect(Self.checkLayout(log.fromServer, against: try Self.contents("live.server")) > 20_000)
     }
 }

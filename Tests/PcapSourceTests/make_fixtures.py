@@ -40,7 +40,10 @@ def ethernet(ip_bytes, vlans=()):
     head = b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01"
     for tpid, vid in vlans:
         head += struct.pack(">HH", tpid, vid)
-    return head + struct.pack(">H", ethertype) + ip_bytes
+    frame = head + struct.pack(">H", ethertype) + ip_bytes
+    # Short frames are padded to Ethernet's 60-byte minimum, as a NIC sends them; the IP
+    # length, not the frame length, says where the segment ends.
+    return frame + b"\0" * max(0, 60 - len(frame))
 
 
 def null(ip_bytes, byteorder):
@@ -267,6 +270,15 @@ def main():
     r1, rlost, r2 = conv.c(b"before"), conv.c(b"lost"), conv.c(b"after")
     rst = conv._pkt(False, "R", conv.sseq, 0)
     write_pcap("reset.pcap", LINKTYPE_ETHERNET, records(timed(hs + [r1, r2, rst])))
+
+    # Port reuse: a connection that never closed, then a new SYN on the same ports.
+    old = Conversation(isn_c=1000)
+    new = Conversation(isn_c=90000)
+    pkts = old.handshake() + [old.c(b"old connection")] + new.handshake() + [new.c(b"new connection")] + new.close()
+    write_pcap("port_reuse.pcap", LINKTYPE_ETHERNET, records(timed(pkts)))
+
+    # A link type this reader does not decode (USER0).
+    write_pcap("user_link.pcap", 147, [(T0, b"\x01\x02\x03", 3)])
 
     # Damaged files: the ethernet case cut in the middle of its 8th record, and one whose
     # 5th record header claims a 200 MB packet.

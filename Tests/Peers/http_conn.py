@@ -147,7 +147,7 @@ class Connection(asyncio.Protocol):
             except ValueError:
                 self._plain(400, close=True)
                 return
-            if length > _MAX_BODY or "chunked" in headers.get("transfer-encoding", ""):
+            if not 0 <= length <= _MAX_BODY or "chunked" in headers.get("transfer-encoding", ""):
                 self._plain(400, close=True)
                 return
             if len(self.buf) < end + 4 + length:
@@ -287,7 +287,11 @@ class Connection(asyncio.Protocol):
                     except ser.DecodeError:
                         self._close(1011)  # the socket process crashes: close 1011 at once, then FIN
                         return
-                    self.socket.handle_in(msg)
+                    try:
+                        self.socket.handle_in(msg)
+                    except Exception:  # noqa: BLE001  (a crash in the app crashes the socket, as in Phoenix)
+                        self._close(1011)
+                        return
                 elif isinstance(ev, wsf.Control):
                     if ev.opcode == wsf.PING:
                         self._write(wsf.encode_frame(wsf.PONG, ev.data))

@@ -59,6 +59,9 @@ async def _phoenix_client(base: str, version: str, topic: str, log: ClientLog) -
             check(version == "1.0", "the leave was answered")
             log.log("received", "no reply to phx_leave", opcode="note")
     check("welcome" in seen, "welcome delivered to the callback")
+    # What the library handed to the application, next to what was on the wire: in V2 it drops every message
+    # whose join_ref differs from the subscription's, broadcasts (join_ref null) included.
+    log.log("received", "delivered: " + ",".join(seen), opcode="note")
 
 
 async def phoenix_client_v2(base: str, http: str, log: ClientLog) -> None:

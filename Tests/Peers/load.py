@@ -15,9 +15,11 @@ import argparse
 import asyncio
 import base64
 import json
+import multiprocessing
 import os
 import sys
 import time
+from array import array
 from urllib.parse import urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -169,8 +171,8 @@ def percentile(sorted_ns: list[int], q: float) -> float:
     return round(sorted_ns[k] / 1000, 1)
 
 
-async def run(args: argparse.Namespace) -> dict[str, object]:
-    """Open all connections, wait for all replies (or the deadline), and summarise."""
+async def drive(args: argparse.Namespace, first: int, count: int) -> dict[str, object]:
+    """Open connections first..first+count-1, wait for all replies (or the deadline); raw results."""
     url = urlsplit(args.url)
     if url.hostname not in LOOPBACK:
         raise SystemExit("load.py only targets loopback addresses")
@@ -181,11 +183,10 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     latencies: list[int] = []
     conns: list[LoadConnection] = []
     futures = []
-    for i in range(args.connections):
+    for i in range(first, first + count):
         join, frames = build_frames(i, args.messages, args.format, args.payload_size, os.urandom(4))
         done = loop.create_future()
-        conn = LoadConnection(f"{url.hostname}:{port}", path, join, frames, window, latencies, done)
-        conns.append(conn)
+        conns.append(LoadConnection(f"{url.hostname}:{port}", path, join, frames, window, latencies, done))
         futures.append(done)
     start = time.perf_counter()
     for conn in conns:
@@ -199,18 +200,38 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         if conn.transport is not None:
             conn.transport.write(wsf.encode_frame(wsf.CLOSE, b"\x03\xe8", mask=os.urandom(4)))
             conn.transport.close()
-    answered = sum(c.answered for c in conns)
-    latencies.sort()
     errors = [c.error for c in conns if c.error] + [
         f"timeout: {c.answered}/{len(c.frames)} replies" for c in conns if c.answered < len(c.frames) and not c.error]
-    return {"connections": args.connections, "pushes_per_connection": args.messages, "mode": args.mode,
-            "format": args.format, "payload_size": args.payload_size, "window": window,
+    return {"answered": sum(c.answered for c in conns), "elapsed": elapsed, "errors": errors,
+            "latencies": array("q", latencies).tobytes()}
+
+
+def _process(args: argparse.Namespace, first: int, count: int) -> dict[str, object]:
+    return asyncio.run(drive(args, first, count))
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    """Drive all connections (split over `--processes`) and summarise as one JSON-able dict."""
+    procs = max(1, min(args.processes, args.connections))
+    shares = [args.connections // procs + (1 if i < args.connections % procs else 0) for i in range(procs)]
+    firsts = [sum(shares[:i]) for i in range(procs)]
+    if procs == 1:
+        parts = [_process(args, 0, args.connections)]
+    else:
+        with multiprocessing.get_context("fork").Pool(procs) as pool:
+            parts = pool.starmap(_process, [(args, f, n) for f, n in zip(firsts, shares)])
+    answered = sum(int(p["answered"]) for p in parts)  # type: ignore[call-overload]
+    elapsed = max(float(p["elapsed"]) for p in parts)  # type: ignore[arg-type]
+    latencies = sorted(x for p in parts for x in array("q", p["latencies"]))  # type: ignore[arg-type]
+    return {"connections": args.connections, "processes": procs, "pushes_per_connection": args.messages,
+            "mode": args.mode, "format": args.format, "payload_size": args.payload_size,
+            "window": 1 if args.mode == "reqresp" else args.window,
             "replies": answered, "elapsed_s": round(elapsed, 3),
             "msgs_per_s": round(answered / elapsed) if elapsed else 0,
             "wire_msgs_per_s": round(2 * answered / elapsed) if elapsed else 0,
             "latency_us": {"p50": percentile(latencies, 0.50), "p99": percentile(latencies, 0.99),
                            "max": percentile(latencies, 1.0)},
-            "errors": errors}
+            "errors": [e for p in parts for e in p["errors"]]}  # type: ignore[attr-defined]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -223,13 +244,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--format", choices=["text", "binary"], default="text")
     p.add_argument("--payload-size", type=int, default=32, help="approximate payload bytes per push")
     p.add_argument("--window", type=int, default=256, help="outstanding pushes per connection when pipelined")
+    p.add_argument("--processes", type=int, default=1, help="split the connections over this many processes")
     p.add_argument("--timeout", type=float, default=120.0, help="stop after this many seconds whatever happens")
     return p.parse_args(argv)
 
 
 def main() -> None:
     """Entry point: one JSON line on stdout; exit 1 if any connection failed or timed out."""
-    result = asyncio.run(run(parse_args()))
+    result = run(parse_args())
     print(json.dumps(result), flush=True)
     sys.exit(1 if result["errors"] else 0)
 

@@ -131,9 +131,10 @@ class LongPollManager:
             try:
                 raw = base64.b64decode(line, validate=True) if is_binary else line
                 msg = ser.decode(session.socket.vsn, is_binary, raw)
-            except (ser.DecodeError, ValueError):
-                # The session process crashes on an undecodable message; the client must start over.
+                session.socket.handle_in(msg)
+            except Exception:  # noqa: BLE001
+                # An undecodable message (or a crash while handling it) ends the session process; the client
+                # must start over.
                 self._close(session)
                 return body({"status": 410})
-            session.socket.handle_in(msg)
         return body({"status": 200})

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import os
 import signal
+import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -37,19 +38,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         ">=1.8.12 drops stale only")
     p.add_argument("--ws-timeout-ms", type=int, default=60_000,
                    help="close a WebSocket (1002, as Bandit) after this long without client data (Phoenix: 60000)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="forked processes sharing the port, for load tests (broadcasts and presence stay per worker)")
     p.add_argument("--longpoll-window-ms", type=int, default=10_000, help="LongPoll poll window (Phoenix: 10000)")
     return p.parse_args(argv)
 
 
-async def serve(args: argparse.Namespace) -> None:
-    """Listen until SIGINT/SIGTERM."""
+async def serve(args: argparse.Namespace, sock: socket.socket, announce: bool) -> None:
+    """Serve on an already listening socket until SIGINT/SIGTERM."""
     config = ServerConfig(hub=Hub(), version=parse_version(args.phoenix_version), compress=args.compress,
-                          mounts={"/socket": default_routes(), "/live": live_routes()}, longpoll_window=args.longpoll_window_ms / 1000,
-                          ws_timeout=args.ws_timeout_ms / 1000)
+                          mounts={"/socket": default_routes(), "/live": live_routes()},
+                          longpoll_window=args.longpoll_window_ms / 1000, ws_timeout=args.ws_timeout_ms / 1000)
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: Connection(config), args.host, args.port, backlog=1024)
-    port = server.sockets[0].getsockname()[1]
-    print(f"LISTENING {port}", flush=True)
+    server = await loop.create_server(lambda: Connection(config), sock=sock)
+    if announce:
+        print(f"LISTENING {sock.getsockname()[1]}", flush=True)
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -57,9 +60,40 @@ async def serve(args: argparse.Namespace) -> None:
         await stop.wait()
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """Bind before any worker starts, so `--port 0` gives one port that every worker accepts on."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
 def main() -> None:
-    """Entry point."""
-    asyncio.run(serve(parse_args()))
+    """Entry point. With `--workers N` the listening socket is shared by N forked processes (for load only:
+    PubSub broadcasts and Presence do not cross workers)."""
+    args = parse_args()
+    sock = listen(args.host, args.port)
+    if args.workers <= 1:
+        asyncio.run(serve(args, sock, announce=True))
+        return
+    children = []
+    for _ in range(args.workers):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                asyncio.run(serve(args, sock, announce=False))
+            finally:
+                os._exit(0)
+        children.append(pid)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    print(f"LISTENING {sock.getsockname()[1]}", flush=True)
+    signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    for pid in children:
+        os.kill(pid, signal.SIGTERM)
+    for pid in children:
+        os.waitpid(pid, 0)
 
 
 if __name__ == "__main__":

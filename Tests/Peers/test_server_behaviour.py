@@ -165,6 +165,15 @@ def test_load_generator_reports_all_replies(server, fmt: str, mode: str) -> None
     assert result["msgs_per_s"] > 0 and 0 < result["latency_us"]["p50"] <= result["latency_us"]["p99"]
 
 
+def test_load_over_server_workers_and_load_processes(server_factory) -> None:
+    s = server_factory("--workers", "2")
+    proc = subprocess.run([sys.executable, os.path.join(HERE, "load.py"), "--url", s.url("/socket/websocket"),
+                           "-n", "4", "-m", "300", "--processes", "2", "--format", "binary", "--timeout", "20"],
+                          capture_output=True, text=True, timeout=40)
+    result = json.loads(proc.stdout)
+    assert proc.returncode == 0 and result["processes"] == 2 and result["replies"] == 1200
+
+
 def test_load_generator_refuses_non_loopback() -> None:
     proc = subprocess.run([sys.executable, os.path.join(HERE, "load.py"), "--url", "ws://192.0.2.1:4000/socket/websocket"],
                           capture_output=True, text=True, timeout=20)
@@ -197,3 +206,23 @@ def test_idle_websocket_is_closed_with_1002(server_factory) -> None:
     s = server_factory("--ws-timeout-ms", "300")
     got, close = asyncio.run(_session(s.url("/socket/websocket?vsn=2.0.0"), [], 0, wait=1.0))
     assert got == [] and close is not None and close.code == 1002
+
+
+def test_garbage_never_takes_the_server_down(server) -> None:
+    junk = [b"\x00\xff garbage\r\n\r\n", b"GET\r\n\r\n", b"POST /socket/longpoll HTTP/1.1\r\ncontent-length: -5\r\n\r\n",
+            b"GET /socket/websocket?vsn=%ZZ HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: x\r\nSec-WebSocket-Version: 13\r\n\r\n" + bytes(range(256)) * 4]
+    for data in junk:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=2) as sock:
+            sock.sendall(data)
+            sock.settimeout(0.2)
+            try:
+                sock.recv(4096)
+            except (socket.timeout, ConnectionResetError):
+                pass
+    # a lone surrogate survives JSON decoding but cannot be encoded back: the socket crashes (1011), not the server
+    got, close = asyncio.run(_session(server.url("/socket/websocket?vsn=2.0.0"),
+                                      [_join("1"), '["1","2","room:t","ping",{"s":"\\ud800"}]'], 4))
+    assert close is not None and close.code == 1011
+    got, _ = asyncio.run(_session(server.url("/socket/websocket?vsn=2.0.0"), [[None, "1", "phoenix", "heartbeat", {}]], 1))
+    assert got == [[None, "1", "phoenix", "phx_reply", {"response": {}, "status": "ok"}]]

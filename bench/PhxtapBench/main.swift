@@ -7,7 +7,9 @@ let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "decode":
     DecodeBenchmark.run(capturesDirectory: arguments.dropFirst().first ?? "Captures")
+case "pcap-loop":
+    PcapLoopBenchmark.run(paths: Array(arguments.dropFirst()))
 default:
-    FileHandle.standardError.write(Data("usage: phxtap-bench decode [CAPTURES_DIR]\n".utf8))
+    FileHandle.standardError.write(Data("usage: phxtap-bench decode [CAPTURES_DIR] | pcap-loop CAPTURE...\n".utf8))
     exit(2)
 }

@@ -1,0 +1,140 @@
+public import PhoenixProtocol
+public import Transcript
+public import PhoenixChecker
+
+/// A Phoenix socket described by what was said on it rather than by its bytes: a WebSocket
+/// entry of a HAR file (the browser already took the frames apart), a LongPoll session put
+/// together from HAR requests, or a connection of a `phxtap/1` transcript being checked again.
+public struct MessageConnection: Sendable, Hashable {
+    /// The client's address, or a description such as `browser` when the source has none.
+    public var client: String
+    /// The server's `host:port`.
+    public var server: String
+    public var transport: Transport
+    /// The request path, e.g. `/socket/websocket`.
+    public var path: String
+    /// The query parameters in wire order (`vsn` among them picks the serializer).
+    public var params: [QueryItem]
+    /// The `Sec-WebSocket-Protocol` values the client offered.
+    public var subprotocols: [String]
+    /// The HTTP status of the upgrade or of the first LongPoll answer; nil when unknown.
+    public var status: Int?
+    /// The negotiated `Sec-WebSocket-Extensions`, if any.
+    public var extensions: String?
+
+    /// A connection.
+    public init(
+        client: String, server: String, transport: Transport, path: String, params: [QueryItem],
+        subprotocols: [String] = [], status: Int?, extensions: String? = nil
+    ) {
+        self.client = client
+        self.server = server
+        self.transport = transport
+        self.path = path
+        self.params = params
+        self.subprotocols = subprotocols
+        self.status = status
+        self.extensions = extensions
+    }
+
+    /// The raw `vsn` parameter, nil when absent.
+    public var vsn: String? { params.last(where: { $0.name == "vsn" })?.value }
+}
+
+/// Message-level input: the same Phoenix sessions (codec, checker, numbering) as byte sources
+/// get, so a HAR or a re-checked transcript gives a transcript of the same shape as a capture.
+/// Callers name each connection with a key of their own; the transcript numbers connections in
+/// the order they open, shared with any byte-level connections of the same pipeline.
+extension Pipeline {
+    /// Opens a connection known from its messages; appends its `open` line and handshake findings.
+    public mutating func openConnection(
+        key: String, _ connection: MessageConnection, time: Double, into out: inout [TranscriptRecord]
+    ) {
+        lastTime = max(lastTime, time)
+        var records: [TranscriptRecord] = []
+        if var old = messageSessions.removeValue(forKey: key) {
+            old.finish(time: time, ending: SessionEnding(via: .endOfInput, from: nil, reason: "replaced by a new connection with the same key"), into: &records)
+        }
+        let conn = nextConn
+        nextConn += 1
+        let vsn = connection.vsn
+        let serializer = VsnNegotiation.negotiate(vsn: vsn).serializer ?? .v2
+        var params = connection.params
+        var subprotocols = connection.subprotocols
+        if let redactor = options.redactor {
+            params = redactor.redact(params)
+            subprotocols = subprotocols.map(redactor.redact(subprotocol:))
+        }
+        records.append(.open(OpenRecord(
+            conn: conn, time: time, client: connection.client, server: connection.server, transport: connection.transport,
+            path: connection.path, params: params, serializer: serializer, status: connection.status, vsn: vsn,
+            subprotocols: subprotocols, extensions: connection.extensions)))
+        var session = PhoenixSession(
+            conn: conn, transport: connection.transport, serializer: serializer, options: options.checker, time: time)
+        session.opened(time: time, vsn: vsn, status: connection.status, into: &records)
+        messageSessions[key] = session
+        for record in records { emit(record, into: &out) }
+    }
+
+    /// The transcript connection number behind a key, if it is open.
+    public func connectionNumber(key: String) -> Int? { messageSessions[key]?.conn }
+
+    /// Appends a finding that is not the checker's to re-derive (WebSocket framing, TCP gaps,
+    /// the proxy), as it was recorded, on the connection behind `key`.
+    public mutating func carryOver(_ finding: Finding, key: String, conn: Int, into out: inout [TranscriptRecord]) {
+        lastTime = max(lastTime, finding.time)
+        emit(.annotation(AnnotationRecord(conn: messageSessions[key]?.conn ?? conn, finding: finding)), into: &out)
+    }
+
+    /// One data message on an open connection; ignored for an unknown key. `seq` keeps the
+    /// numbering of a transcript being checked again (it may have been filtered).
+    public mutating func message(
+        key: String, from: Direction, opcode: DataOpcode, bytes: [UInt8], time: Double, seq: Int? = nil,
+        into out: inout [TranscriptRecord]
+    ) {
+        lastTime = max(lastTime, time)
+        guard var session = messageSessions[key] else { return }
+        var records: [TranscriptRecord] = []
+        session.message(from: from, opcode: opcode, bytes: bytes, time: time, seq: seq, into: &records)
+        messageSessions[key] = session
+        for record in records { emit(record, into: &out) }
+    }
+
+    /// The Phoenix status of a LongPoll answer (410 opens a session, 200/204 polls, 408 timeouts).
+    public mutating func longPollStatus(
+        key: String, status: Int, method: String, time: Double, into out: inout [TranscriptRecord]
+    ) {
+        lastTime = max(lastTime, time)
+        guard var session = messageSessions[key] else { return }
+        var records: [TranscriptRecord] = []
+        session.longPollStatus(status, method: method, time: time, into: &records)
+        messageSessions[key] = session
+        for record in records { emit(record, into: &out) }
+    }
+
+    /// A WebSocket close frame seen on the connection.
+    public mutating func closeFrame(
+        key: String, from: Direction, code: UInt16?, reason: String, time: Double, into out: inout [TranscriptRecord]
+    ) {
+        lastTime = max(lastTime, time)
+        guard var session = messageSessions[key] else { return }
+        var records: [TranscriptRecord] = []
+        session.closeFrame(from: from, code: code, reason: reason, time: time, into: &records)
+        messageSessions[key] = session
+        for record in records { emit(record, into: &out) }
+    }
+
+    /// The connection ended. `via`, `from` and `reason` say how when no close frame was
+    /// recorded; `via` nil says nothing more (a LongPoll session has no connection of its own).
+    public mutating func endConnection(
+        key: String, time: Double, via: CloseVia?, from: Direction? = nil, reason: String = "",
+        into out: inout [TranscriptRecord]
+    ) {
+        let ending = via.map { SessionEnding(via: $0, from: from, reason: reason) }
+        lastTime = max(lastTime, time)
+        guard var session = messageSessions.removeValue(forKey: key) else { return }
+        var records: [TranscriptRecord] = []
+        session.finish(time: time, ending: ending, into: &records)
+        for record in records { emit(record, into: &out) }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import PcapSource
+import TapPipeline
+import Transcript
+
+/// The kinds of file the reading commands accept, told apart by extension and, failing that,
+/// by their first bytes.
+enum InputKind: Equatable {
+    case capture
+    case har
+    case transcript
+
+    /// `.har` and `.jsonl` by name; otherwise a HAR starts `{"log"`, a transcript `{"type"`,
+    /// and anything else is left to libpcap (which says clearly when it is not a capture).
+    static func of(_ path: String) -> InputKind {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".har") { return .har }
+        if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return .transcript }
+        if lower.hasSuffix(".pcap") || lower.hasSuffix(".pcapng") || lower.hasSuffix(".cap") { return .capture }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return .capture }
+        defer { try? handle.close() }
+        let head = Array((try? handle.read(upToCount: 64)) ?? Data())
+        if HARReader.looksLikeHAR(head) { return .har }
+        let compact = head.filter { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+        if compact.starts(with: Array(#"{"type""#.utf8)) { return .transcript }
+        return .capture
+    }
+}
+
+/// Feeds inputs of any kind through one pipeline into one writer, in the order given.
+struct InputRunner {
+    var captureOptions: CaptureOptions
+
+    /// Reads every input; returns the problems met (one sentence each) and whether anything was read.
+    func run(_ paths: [String], pipeline: inout Pipeline, emit: ([TranscriptRecord]) -> Void) -> (problems: [String], readAny: Bool) {
+        var problems: [String] = []
+        var readAny = false
+        var records: [TranscriptRecord] = []
+        var pendingCaptures: [String] = []
+
+        func flushCaptures() {
+            guard !pendingCaptures.isEmpty else { return }
+            let progress = Progress(paths: pendingCaptures)
+            let report = CaptureReader.read(paths: pendingCaptures, options: captureOptions, progress: progress.update) { event in
+                pipeline.handle(event, into: &records)
+                emit(records)
+                records.removeAll(keepingCapacity: true)
+            }
+            progress.done()
+            problems += report.problems.map { "\($0)" }
+            if !report.nothingRead { readAny = true }
+            pendingCaptures.removeAll()
+        }
+
+        for path in paths {
+            switch InputKind.of(path) {
+            case .capture:
+                pendingCaptures.append(path)
+            case .har:
+                flushCaptures()
+                do {
+                    let archive = try HARReader.read(try Self.bytes(path))
+                    pipeline.replay(archive, into: &records)
+                    emit(records)
+                    records.removeAll()
+                    readAny = true
+                    if archive.connections.isEmpty {
+                        problems.append("\(path): no WebSocket or Phoenix LongPoll traffic among its \(archive.otherEntries) entries")
+                    }
+                } catch let error as CLIError {
+                    problems.append(error.message)
+                } catch {
+                    problems.append("\(path): \(error)")
+                }
+            case .transcript:
+                flushCaptures()
+                do {
+                    let transcript = try Self.transcript(path)
+                    readAny = true
+                    // The wire bytes go through the checker again; the recorded annotations are not reused.
+                    for record in transcript {
+                        pipeline.recheck(record, into: &records)
+                        emit(records)
+                        records.removeAll(keepingCapacity: true)
+                    }
+                } catch let error as CLIError {
+                    problems.append(error.message)
+                } catch {
+                    problems.append("\(path): \(error)")
+                }
+            }
+        }
+        flushCaptures()
+        return (problems, readAny)
+    }
+
+    static func bytes(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError("cannot read \(path): " + (FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))
+        }
+        return Array(data)
+    }
+
+    /// Every record of a `phxtap/1` transcript.
+    static func transcript(_ path: String) throws -> [TranscriptRecord] {
+        let bytes = try bytes(path)
+        var reader = TranscriptReader()
+        var records: [TranscriptRecord] = []
+        for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            if let record = try reader.read(line: line) { records.append(record) }
+        }
+        return records
+    }
+}
+
+extension InputRunner {
+    /// `-o` naming one of the inputs would truncate it before it is read.
+    static func refuseOverwrite(output: String?, inputs: [String]) throws {
+        guard let output, output != "-" else { return }
+        let target = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
+        for input in inputs where URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path == target {
+            throw CLIError("-o \(output) is also an input; writing it would destroy what is to be read")
+        }
+    }
+}

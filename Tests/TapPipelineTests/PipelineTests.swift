@@ -1,0 +1,124 @@
+import Foundation
+import PcapSource
+import PhoenixChecker
+import PhoenixProtocol
+import TapPipeline
+import Testing
+import Transcript
+import WebSocketWire
+
+/// The pipeline is the one path for live and offline traffic: the same bytes give the same
+/// transcript however the source happens to cut them into chunks.
+@Suite struct PipelineTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func events(_ capture: String) -> [ConnectionEvent] {
+        var events: [ConnectionEvent] = []
+        let report = CaptureReader.read(paths: [packageRoot.appendingPathComponent("Captures/\(capture)").path]) { events.append($0) }
+        #expect(report.problems.isEmpty)
+        return events
+    }
+
+    static func transcript(_ events: [ConnectionEvent]) -> [TranscriptRecord] {
+        var pipeline = Pipeline()
+        var out = pipeline.start(source: "test")
+        for e in events { pipeline.handle(e, into: &out) }
+        return out + pipeline.finish()
+    }
+
+    /// Re-cuts every chunk of bytes: `size` bytes at a time (the proxy reads whatever the socket has).
+    static func rechunk(_ events: [ConnectionEvent], size: (Int) -> Int) -> [ConnectionEvent] {
+        var out: [ConnectionEvent] = []
+        var counter = 0
+        for e in events {
+            guard case .bytes(let conn, let from, let time, let bytes) = e else {
+                out.append(e)
+                continue
+            }
+            var start = 0
+            while start < bytes.count {
+                counter += 1
+                let end = min(bytes.count, start + max(1, size(counter)))
+                out.append(.bytes(conn: conn, from: from, time: time, bytes: Array(bytes[start..<end])))
+                start = end
+            }
+        }
+        return out
+    }
+
+    @Test(arguments: ["basic.pcap", "binary.pcap", "errors.pcap", "longpoll.pcap", "liveview.pcap", "v1.pcap"])
+    func transcriptDoesNotDependOnChunking(capture: String) {
+        let events = Self.events(capture)
+        let reference = Self.transcript(events)
+        #expect(reference.count > 5)
+        let oneByte = Self.transcript(Self.rechunk(events) { _ in 1 })
+        #expect(oneByte == reference, "one byte at a time")
+        let ragged = Self.transcript(Self.rechunk(events) { [7, 1, 300, 2, 1448, 13][$0 % 6] })
+        #expect(ragged == reference, "ragged chunks")
+        var whole: [ConnectionEvent] = []
+        for e in events {
+            if case .bytes(let c, let f, let t, let b) = e, case .bytes(let pc, let pf, _, let pb)? = whole.last, pc == c, pf == f {
+                whole[whole.count - 1] = .bytes(conn: c, from: f, time: t, bytes: pb + b)
+            } else {
+                whole.append(e)
+            }
+        }
+        let merged = Self.transcript(whole).compactMap { record -> [UInt8]? in
+            guard case .message(let m) = record else { return nil }
+            return m.raw
+        }
+        let referenceMessages = reference.compactMap { record -> [UInt8]? in
+            guard case .message(let m) = record else { return nil }
+            return m.raw
+        }
+        #expect(merged == referenceMessages, "runs of a direction merged into one chunk")
+    }
+
+    @Test func captureThatStartsAfterTheHandshake() {
+        // Drop the HTTP upgrade: the first client and server chunks of basic.pcap hold the request and the 101.
+        var dropped: Set<Direction> = []
+        let events = Self.events("basic.pcap").filter { e in
+            guard case .bytes(_, let from, _, _) = e, !dropped.contains(from) else { return true }
+            dropped.insert(from)
+            return false
+        }
+        let records = Self.transcript(events)
+        let messages = records.compactMap { r -> MessageRecord? in
+            if case .message(let m) = r { return m }
+            return nil
+        }
+        #expect(messages.count == 16)
+        #expect(messages.allSatisfy { (try? $0.decoded.get()) != nil })
+        #expect(records.contains { r in
+            if case .annotation(let a) = r { return a.finding.annotation.rule == "capture-mid-connection" }
+            return false
+        })
+    }
+
+    @Test func everyWireViolationIsInTheRuleCatalog() {
+        for id in WireViolation.allIDs {
+            #expect(RuleCatalog.rule(id: id) != nil, "\(id) is not in the catalog")
+        }
+        for id in ["capture-mid-connection", "tcp-gap", "ip-fragment", "tcp-retransmission-mismatch"] {
+            #expect(RuleCatalog.rule(id: id) != nil, "\(id) is not in the catalog")
+        }
+    }
+
+    @Test func summaryCountsWhatWasEmitted() {
+        let records = Self.transcript(Self.events("errors.pcap"))
+        guard case .summary(let summary)? = records.last else {
+            Issue.record("no summary")
+            return
+        }
+        let messages = records.filter { if case .message = $0 { return true } else { return false } }.count
+        #expect(summary.messages == messages)
+        #expect(summary.connections == 2)
+        var errors = 0
+        for r in records {
+            if case .message(let m) = r { errors += m.annotations.filter { $0.severity == .error }.count }
+            if case .annotation(let a) = r, a.finding.annotation.severity == .error { errors += 1 }
+        }
+        #expect(summary.errors == errors)
+    }
+}
