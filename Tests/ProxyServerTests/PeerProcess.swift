@@ -4,8 +4,10 @@ import TapPipeline
 import PhoenixProtocol
 import NIOCore
 
-/// A Python peer from `Peers/proxy_peers.py`, run as a child process. Blocking pipe reads run
-/// on Dispatch threads so they never hold the cooperative pool the observer needs.
+/// A Python peer from `Peers/proxy_peers.py`, run as a child process. Servers are started with
+/// a long lifetime (600 s) and killed when the test ends: under a full parallel test run a test
+/// can take far longer than it does alone. Blocking pipe reads run on Dispatch threads so they
+/// never tie up the few threads of Swift's cooperative pool.
 final class PeerProcess: @unchecked Sendable {
     static let script: String = {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Peers/proxy_peers.py").path

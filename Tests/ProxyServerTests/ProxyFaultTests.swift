@@ -17,7 +17,7 @@ struct ProxyFaultTests {
 
     @Test(arguments: ["fin", "rst"])
     func clientVanishesWithoutACloseFrame(how: String) async throws {
-        let server = try PeerProcess(["ws-echo-server", "30"])
+        let server = try PeerProcess(["ws-echo-server", "600"])
         defer { server.kill() }
         let proxy = try await RunningProxy.start(upstream: "ws://127.0.0.1:\(try await server.port())")
         let client = try PeerProcess(["ws-vanish", "ws://127.0.0.1:\(proxy.port)/socket/websocket", how])
@@ -29,7 +29,7 @@ struct ProxyFaultTests {
     }
 
     @Test func upstreamDiesMidSession() async throws {
-        let server = try PeerProcess(["ws-echo-server", "30"])
+        let server = try PeerProcess(["ws-echo-server", "600"])
         defer { server.kill() }
         let proxy = try await RunningProxy.start(upstream: "ws://127.0.0.1:\(try await server.port())")
         let client = try PeerProcess(["ws-hold", "ws://127.0.0.1:\(proxy.port)/socket/websocket", "20"])
@@ -62,7 +62,7 @@ struct ProxyFaultTests {
     }
 
     @Test func sixteenMegabyteFrameBothWays() async throws {
-        let server = try PeerProcess(["ws-echo-server", "60"])
+        let server = try PeerProcess(["ws-echo-server", "600"])
         defer { server.kill() }
         let proxy = try await RunningProxy.start(upstream: "ws://127.0.0.1:\(try await server.port())")
         let client = try PeerProcess(["ws-client", "ws://127.0.0.1:\(proxy.port)/socket/websocket", "--big"])
@@ -76,7 +76,7 @@ struct ProxyFaultTests {
     }
 
     @Test func aThousandConcurrentConnections() async throws {
-        let server = try PeerProcess(["ws-echo-server", "120"])
+        let server = try PeerProcess(["ws-echo-server", "600"])
         defer { server.kill() }
         let proxy = try await RunningProxy.start(upstream: "ws://127.0.0.1:\(try await server.port())")
         let client = try PeerProcess(["ws-many", "ws://127.0.0.1:\(proxy.port)/socket/websocket", "1000", "1"])
@@ -91,7 +91,7 @@ struct ProxyFaultTests {
     }
 
     @Test func garbageInsteadOfHTTPIsRelayedAndAnswered() async throws {
-        let server = try PeerProcess(["ws-echo-server", "30"])
+        let server = try PeerProcess(["ws-echo-server", "600"])
         defer { server.kill() }
         let serverPort = try await server.port()
         let proxy = try await RunningProxy.start(upstream: "ws://127.0.0.1:\(serverPort)")
@@ -110,7 +110,7 @@ struct ProxyFaultTests {
     }
 
     @Test func shutdownEndsOpenConnectionsAsEndOfInput() async throws {
-        let server = try PeerProcess(["ws-echo-server", "30"])
+        let server = try PeerProcess(["ws-echo-server", "600"])
         defer { server.kill() }
         let proxy = try await RunningProxy.start(upstream: "ws://127.0.0.1:\(try await server.port())")
         let client = try PeerProcess(["ws-hold", "ws://127.0.0.1:\(proxy.port)/socket/websocket", "20"])
@@ -121,7 +121,7 @@ struct ProxyFaultTests {
     }
 
     @Test func aSlowObserverLosesObservationNotTraffic() async throws {
-        let server = try PeerProcess(["raw-server", "30"])
+        let server = try PeerProcess(["raw-server", "600"])
         defer { server.kill() }
         let port = try await server.port()
         var config = ProxyConfiguration(upstream: UpstreamURL(host: "127.0.0.1", port: port, useTLS: false), listenPort: 0)

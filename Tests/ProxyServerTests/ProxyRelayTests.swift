@@ -9,7 +9,7 @@ import PhoenixProtocol
 @Suite(.serialized)
 struct ProxyRelayTests {
     @Test func rawBytesPassUnchangedBothWaysWithHalfClose() async throws {
-        let server = try PeerProcess(["raw-server", "30"])
+        let server = try PeerProcess(["raw-server", "600"])
         defer { server.kill() }
         let proxy = try await RunningProxy.start(upstream: "http://127.0.0.1:\(try await server.port())")
         let client = try PeerProcess(["raw-client", "127.0.0.1", "\(proxy.port)"])
@@ -26,7 +26,7 @@ struct ProxyRelayTests {
     }
 
     @Test func webSocketUpgradeSubprotocolsCookiesAndDeflatePassEndToEnd() async throws {
-        let server = try PeerProcess(["ws-echo-server", "30"])
+        let server = try PeerProcess(["ws-echo-server", "600"])
         defer { server.kill() }
         let port = try await server.port()
         let proxy = try await RunningProxy.start(upstream: "ws://127.0.0.1:\(port)")
@@ -55,7 +55,7 @@ struct ProxyRelayTests {
     }
 
     @Test func refusalIsRelayedAsTheServerSentIt() async throws {
-        let server = try PeerProcess(["ws-echo-server", "30"])
+        let server = try PeerProcess(["ws-echo-server", "600"])
         defer { server.kill() }
         let proxy = try await RunningProxy.start(upstream: "ws://127.0.0.1:\(try await server.port())")
         let client = try PeerProcess(["ws-status", "ws://127.0.0.1:\(proxy.port)/refuse"])

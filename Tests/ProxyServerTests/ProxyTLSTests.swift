@@ -34,7 +34,7 @@ struct ProxyTLSTests {
 
     @Test func tlsOnBothLegsWithVerification() async throws {
         let certificate = try Certificate()
-        let server = try PeerProcess(["ws-echo-server", "30", "--tls", certificate.cert, certificate.key])
+        let server = try PeerProcess(["ws-echo-server", "600", "--tls", certificate.cert, certificate.key])
         defer { server.kill() }
         let port = try await server.port()
         let proxy = try await RunningProxy.start(upstream: "wss://localhost:\(port)") {
@@ -57,7 +57,7 @@ struct ProxyTLSTests {
 
     @Test func untrustedUpstreamCertificateGivesThe502() async throws {
         let certificate = try Certificate()
-        let server = try PeerProcess(["ws-echo-server", "30", "--tls", certificate.cert, certificate.key])
+        let server = try PeerProcess(["ws-echo-server", "600", "--tls", certificate.cert, certificate.key])
         defer { server.kill() }
         let proxy = try await RunningProxy.start(upstream: "wss://localhost:\(try await server.port())")
         let client = try PeerProcess(["ws-status", "ws://127.0.0.1:\(proxy.port)/socket/websocket"])
@@ -75,7 +75,7 @@ struct ProxyTLSTests {
 
     @Test func insecureSkipsVerification() async throws {
         let certificate = try Certificate()
-        let server = try PeerProcess(["ws-echo-server", "30", "--tls", certificate.cert, certificate.key])
+        let server = try PeerProcess(["ws-echo-server", "600", "--tls", certificate.cert, certificate.key])
         defer { server.kill() }
         let proxy = try await RunningProxy.start(upstream: "wss://127.0.0.1:\(try await server.port())") {
             $0.insecure = true
