@@ -75,7 +75,9 @@ final class LiveTranscript: @unchecked Sendable {
     func flush() {
         lock.lock()
         defer { lock.unlock() }
-        output.flush()
+        // Markdown and HAR are documents: RecordWriter writes them whole on flush, so they
+        // are flushed once, by finish().
+        if !output.format.isExport { output.flush() }
         record?.flush()
         if let pcapFile { fflush(pcapFile) }
     }

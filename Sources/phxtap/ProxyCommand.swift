@@ -36,7 +36,7 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The server: ws://, wss://, http:// or https:// with host and port.")
     var upstream: String
 
-    @Option(name: .long, help: "Address to listen on, HOST:PORT (default 127.0.0.1:4001).")
+    @Option(name: .long, help: "Address to listen on, HOST:PORT.")
     var listen: String = "127.0.0.1:4001"
 
     @Option(name: .long, help: "Also write the transcript as JSON Lines to this file.")
@@ -95,7 +95,9 @@ struct ProxyCommand: AsyncParsableCommand {
         let live = try LiveTranscript(
             // Flushed after each batch the observer drains (every few milliseconds while traffic
             // flows), not after each line: a crash or Ctrl-C still loses nothing already seen.
-            output: RecordWriter(output: try LineOutput.open(outputOptions.output), format: outputOptions.format),
+            output: RecordWriter(
+                output: try LineOutput.open(outputOptions.output), format: outputOptions.format,
+                payloadRedactor: outputOptions.format?.isExport == true ? outputOptions.redactor : nil),
             record: try record.map { RecordWriter(output: try LineOutput(path: $0), format: .jsonl) },
             pcapPath: pcap,
             options: PipelineOptions(checker: checkerOptions.checkerOptions, redactor: outputOptions.redactor))
