@@ -15,6 +15,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // System libraries: libpcap for offline captures, zlib for permessage-deflate.
@@ -36,11 +38,25 @@ let package = Package(
             name: "pcap-bench", dependencies: ["PcapSource"], path: "bench/pcap-bench",
             exclude: ["make_big_capture.py"], swiftSettings: strictSwift),
 
+        // The live byte source: a SwiftNIO relay that tees what it forwards into the pipeline.
+        .target(
+            name: "ProxyServer",
+            dependencies: [
+                "TapPipeline", "PhoenixProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // The command line.
         .executableTarget(
             name: "phxtap",
             dependencies: [
-                "PhoenixProtocol", "PhoenixChecker", "Transcript", "TapPipeline", "PcapSource",
+                "PhoenixProtocol", "PhoenixChecker", "Transcript", "TapPipeline", "PcapSource", "ProxyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -80,6 +96,16 @@ let package = Package(
         .testTarget(
             name: "TapPipelineTests",
             dependencies: ["TapPipeline", "PcapSource", "WebSocketWire", "PhoenixChecker", "Transcript", "PhoenixProtocol"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "ProxyServerTests",
+            dependencies: [
+                "ProxyServer", "TapPipeline", "PhoenixProtocol", "PcapSource", "Transcript",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            exclude: ["Peers"],
             swiftSettings: strictSwift
         ),
         .testTarget(name: "TranscriptTests", dependencies: ["Transcript", "PhoenixProtocol"], swiftSettings: strictSwift),
