@@ -21,7 +21,7 @@ struct Phxtap: AsyncParsableCommand {
             Decode one frame:       phxtap decode '["4","4","room:lobby","phx_join",{}]'
             """,
         version: "0.1.0",
-        subcommands: [ReadCommand.self, CheckCommand.self, ExportCommand.self, SpecCommand.self, RulesCommand.self, DecodeCommand.self]
+        subcommands: [ReadCommand.self, ProxyCommand.self, CheckCommand.self, ExportCommand.self, SpecCommand.self, RulesCommand.self, DecodeCommand.self]
     )
 
     /// Runs the command and maps failures to the exit statuses of the command-line contract:
