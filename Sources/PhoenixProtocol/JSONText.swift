@@ -29,11 +29,20 @@ public enum JSONText {
 
     static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         var runStart = 0
-        for i in 0..<bytes.count {
+        var i = 0
+        let count = bytes.count
+        let base = UnsafeRawPointer(bytes.baseAddress)
+        while i < count {
+            // Most bytes need no escape: step over 8 of them at a time.
+            if let base, i + 8 <= count, !JSONScanner.hasSpecialByte(base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                i += 8
+                continue
+            }
             let b = bytes[i]
+            i += 1
             guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
-            if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
-            runStart = i + 1
+            if runStart < i - 1 { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<(i - 1)])) }
+            runStart = i
             out.append(UInt8(ascii: "\\"))
             switch b {
             case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))

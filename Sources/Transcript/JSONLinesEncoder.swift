@@ -8,9 +8,7 @@ import PhoenixProtocol
 public enum JSONLinesEncoder {
     /// One record as one line, newline included.
     public static func line(_ record: TranscriptRecord) -> [UInt8] {
-        var line = object(record).finished()
-        line.append(0x0A)
-        return line
+        object(record).finishedLine()
     }
 
     static func object(_ record: TranscriptRecord) -> JSONObjectWriter {
@@ -71,7 +69,10 @@ public enum JSONLinesEncoder {
         w.string("opcode", r.opcode.rawValue)
         w.int("size", r.raw.count)
         if r.transport != .websocket { w.string("transport", r.transport.rawValue) }
-        if r.opcode == .text, UTF8Validation.isValid(r.raw) {
+        // A decoded text frame was validated as UTF-8 by the decoder already.
+        let decodedText: Bool
+        if case .success = r.decoded { decodedText = true } else { decodedText = false }
+        if r.opcode == .text, decodedText || UTF8Validation.isValid(r.raw) {
             w.jsonString("raw", r.raw)
         } else {
             w.base64("raw_base64", r.raw)

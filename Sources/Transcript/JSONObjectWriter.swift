@@ -42,13 +42,44 @@ struct JSONObjectWriter {
 
     mutating func int(_ name: StaticString, _ value: Int) {
         key(name)
-        bytes.append(contentsOf: String(value).utf8)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        Self.appendDigits(UInt64(value.magnitude), minimumWidth: 1, to: &bytes)
     }
 
     /// Times and durations: seconds with microsecond precision, the resolution of pcap.
     mutating func seconds(_ name: StaticString, _ value: Double) {
         key(name)
-        bytes.append(contentsOf: Self.formatSeconds(value).utf8)
+        Self.appendSeconds(value, to: &bytes)
+    }
+
+    /// `formatSeconds` without building a string (every message line has a time).
+    static func appendSeconds(_ value: Double, to out: inout [UInt8]) {
+        guard value.isFinite, abs(value) < 9e12 else {
+            out.append(contentsOf: formatSeconds(value).utf8)
+            return
+        }
+        let micros = Int64((value * 1_000_000).rounded())
+        if micros < 0 { out.append(UInt8(ascii: "-")) }
+        let magnitude = micros.magnitude
+        appendDigits(magnitude / 1_000_000, minimumWidth: 1, to: &out)
+        out.append(UInt8(ascii: "."))
+        appendDigits(magnitude % 1_000_000, minimumWidth: 6, to: &out)
+    }
+
+    static func appendDigits(_ n: UInt64, minimumWidth: Int, to out: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = n
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            } while rest > 0 || count < minimumWidth
+            for k in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[k]) }
+        }
     }
 
     mutating func null(_ name: StaticString) {
@@ -91,6 +122,13 @@ struct JSONObjectWriter {
 
     /// The object text, closed.
     func finished() -> [UInt8] { bytes + [UInt8(ascii: "}")] }
+
+    /// Closes the object (and the line) in place and hands over the bytes without a copy.
+    consuming func finishedLine() -> [UInt8] {
+        bytes.append(UInt8(ascii: "}"))
+        bytes.append(0x0A)
+        return bytes
+    }
 
     /// `1795947057.280528`: fixed six decimals, no exponent, whatever the magnitude.
     static func formatSeconds(_ value: Double) -> String {

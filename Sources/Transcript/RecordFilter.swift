@@ -41,6 +41,8 @@ public struct RecordFilter: Sendable {
 
     /// Whether to keep this record; call once per record, in transcript order.
     public mutating func keep(_ record: TranscriptRecord) -> Bool {
+        // No bookkeeping (and no memory per message) when nothing is filtered.
+        if keepsEverything { return true }
         switch record {
         case .session, .summary:
             return true

@@ -39,7 +39,9 @@ def start_tcpdump(out: str, port: int, buffer_kib: int) -> subprocess.Popen[str]
     """tcpdump on lo for the server port; returns once it is listening (so no packet is missed)."""
     # As root, tcpdump would drop to its own user and then fail to write into a private directory.
     keep_user = ["-Z", "root"] if os.geteuid() == 0 else []
-    proc = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-U", "-B", str(buffer_kib), *keep_user, "-w", out,
+    # --immediate-mode: without it libpcap hands packets over a block at a time (after up to
+    # a second), and a short workload stopped with SIGINT can end with none of them written.
+    proc = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-U", "--immediate-mode", "-B", str(buffer_kib), *keep_user, "-w", out,
                              "tcp", "port", str(port)], stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     line = proc.stderr.readline()
