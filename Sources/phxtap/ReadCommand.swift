@@ -51,9 +51,9 @@ struct ReadCommand: ParsableCommand {
         try InputRunner.refuseOverwrite(output: outputOptions.output, inputs: captures)
         let output = try LineOutput.open(outputOptions.output)
         let format = outputOptions.format ?? (output.isTerminal ? .text : .jsonl)
-        let writer = RecordWriter(
+        let writer = ParallelRecordWriter(RecordWriter(
             output: output, format: format, filter: filterOptions.filter,
-            payloadRedactor: format.isExport ? outputOptions.redactor : nil)
+            payloadRedactor: format.isExport ? outputOptions.redactor : nil))
         var pipeline = Pipeline(options: PipelineOptions(
             checker: checkerOptions.checkerOptions, assumeWebSocketPorts: Set(assumeWebsocket),
             redactor: outputOptions.redactor))

@@ -1,0 +1,47 @@
+import Dispatch
+import Transcript
+
+/// Formats and writes records on a second thread, so a long `read` uses both cores: this
+/// thread reassembles, decodes and checks while the other escapes and writes JSON. Order is
+/// kept (one serial queue), and memory stays bounded: at most `maxBatchesInFlight` batches wait.
+///
+/// Not for the proxy, whose lines must reach the file as soon as they are known.
+final class ParallelRecordWriter: @unchecked Sendable {
+    // @unchecked: after init, `writer` is touched only on `queue`, and `batch` only by the
+    // producing thread; the semaphore bounds the hand-over.
+    private let writer: RecordWriter
+    private let queue = DispatchQueue(label: "phxtap.record-writer")
+    private let slots: DispatchSemaphore
+    private var batch: [TranscriptRecord] = []
+    private let batchSize: Int
+
+    init(_ writer: RecordWriter, batchSize: Int = 512, maxBatchesInFlight: Int = 16) {
+        self.writer = writer
+        self.batchSize = batchSize
+        self.slots = DispatchSemaphore(value: maxBatchesInFlight)
+        batch.reserveCapacity(batchSize)
+    }
+
+    func write(_ records: [TranscriptRecord]) {
+        batch.append(contentsOf: records)
+        if batch.count >= batchSize { send() }
+    }
+
+    /// Writes everything handed over so far and returns once it is out.
+    func flush() {
+        send()
+        queue.sync { writer.flush() }
+    }
+
+    private func send() {
+        guard !batch.isEmpty else { return }
+        let records = batch
+        batch = []
+        batch.reserveCapacity(batchSize)
+        slots.wait()
+        queue.async {
+            self.writer.write(records)
+            self.slots.signal()
+        }
+    }
+}
