@@ -109,4 +109,50 @@ import Testing
         #expect(!run.stdout.contains("\u{1B}["), "no colour when not on a terminal")
         #expect(lines.last == "summary: 1 connection, 16 messages, 0 undecodable, 0 errors, 0 warnings, 2 info")
     }
+
+    @Test(arguments: ["basic_sll.pcap", "basic_sll2.pcap"])
+    func linuxCookedCapturesOfTheSameTrafficGiveTheSameMessages(capture: String) throws {
+        // basic.pcap rewritten as `tcpdump -i any` writes it (Linux cooked v1 and v2).
+        let run = try PhxtapProcess.run(["read", "--format", "jsonl", "Tests/PcapSourceTests/Fixtures/\(capture)"])
+        #expect(run.status == 0)
+        let messages = try Self.transcript(run).filter { $0["type"] as? String == "message" }.map { m in
+            Line(from: m["from"] as! String, opcode: m["opcode"] as! String, payload: (m["raw"] as? String) ?? (m["raw_base64"] as! String))
+        }
+        #expect(messages == (try Self.expected("basic.pcap")))
+    }
+
+    @Test func compressedTrafficIsInflatedPerDirection() throws {
+        // Captures/deflate.pcap: permessage-deflate with context takeover both ways (made by
+        // Captures/tools/make_deflate_capture.py); later messages need earlier ones' dictionary.
+        let run = try PhxtapProcess.run(["read", "--format", "jsonl", "--fail-on", "warning", "Captures/deflate.pcap"])
+        #expect(run.status == 0)
+        let records = try Self.transcript(run)
+        #expect(records.first { $0["type"] as? String == "open" }?["extensions"] as? String == "permessage-deflate")
+        let messages = records.filter { $0["type"] as? String == "message" }
+        #expect(messages.count == 28)
+        #expect(messages.allSatisfy { $0["decode_error"] == nil })
+        let pings = messages.filter { $0["event"] as? String == "ping" }
+        let replies = messages.filter { $0["event"] as? String == "phx_reply" }
+        #expect(pings.count == 10)
+        for ping in pings {
+            #expect(replies.contains { $0["reply_to"] as? Int == ping["seq"] as? Int }, "ping \(ping["ref"] ?? "") answered")
+        }
+    }
+
+    @Test func aTruncatedCaptureGivesWhatCameBeforeTheDamage() throws {
+        let data = try Data(contentsOf: PhxtapProcess.packageRoot.appendingPathComponent("Captures/basic.pcap"))
+        let cut = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-cut-\(UUID().uuidString).pcap")
+        try data.prefix(data.count * 2 / 3).write(to: cut)
+        defer { try? FileManager.default.removeItem(at: cut) }
+        let run = try PhxtapProcess.run(["read", "--format", "jsonl", cut.path])
+        #expect(run.status == 0, "something was read, so this is not exit 2")
+        let messages = try Self.transcript(run).filter { $0["type"] as? String == "message" }
+        #expect(messages.count > 5 && messages.count < 16)
+        #expect(run.stderr.split(separator: "\n").count == 1)
+        #expect(run.stderr.hasPrefix("phxtap: "))
+        let expected = try Self.expected("basic.pcap")
+        for (got, want) in zip(messages, expected) {
+            #expect((got["raw"] as? String) == want.payload)
+        }
+    }
 }
