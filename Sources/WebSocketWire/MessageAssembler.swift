@@ -148,7 +148,10 @@ public struct MessageAssembler: Sendable {
         }
         if p.damaged { return }
         if p.size > maxMessageSize {
-            events.append(.violation(from: direction, .oversizedMessage(size: p.size, limit: maxMessageSize), time: time))
+            let violation: WireViolation = p.compressed
+                ? .inflatedOverLimit(size: p.size, limit: maxMessageSize)
+                : .oversizedMessage(size: p.size, limit: maxMessageSize)
+            events.append(.violation(from: direction, violation, time: time))
             return
         }
         events.append(.message(from: direction, opcode: p.opcode, payload: p.payload, compressed: p.compressed, time: time))

@@ -36,6 +36,9 @@ public enum WireViolation: Error, Sendable, Hashable, CustomStringConvertible {
     case oversizedFrame(length: UInt64, limit: Int)
     /// A message (after reassembly or inflation) larger than the observation limit: not kept.
     case oversizedMessage(size: Int, limit: Int)
+    /// A compressed message that inflates past the observation limit (a compression bomb, or
+    /// just a large message): inflation stopped there and the message was not kept.
+    case inflatedOverLimit(size: Int, limit: Int)
     /// Compressed data that zlib cannot inflate.
     case invalidCompressedData(String)
     /// After lost bytes, inflating a context-takeover stream cannot be trusted.
@@ -79,6 +82,7 @@ public enum WireViolation: Error, Sendable, Hashable, CustomStringConvertible {
         case .dataAfterClose: return "ws-data-after-close"
         case .oversizedFrame: return "ws-oversized"
         case .oversizedMessage: return "ws-oversized"
+        case .inflatedOverLimit: return "ws-inflate-limit"
         case .invalidCompressedData: return "ws-deflate-error"
         case .compressionContextLost: return "ws-deflate-error"
         case .invalidExtensionNegotiation: return "ws-extension-negotiation"
@@ -97,7 +101,7 @@ public enum WireViolation: Error, Sendable, Hashable, CustomStringConvertible {
         "ws-unmasked-client-frame", "ws-masked-server-frame", "ws-reserved-bits", "ws-compressed-continuation",
         "ws-compressed-control", "ws-fragmented-control", "ws-control-too-long", "ws-unexpected-continuation",
         "ws-interleaved-data", "ws-unknown-opcode", "ws-non-minimal-length", "ws-invalid-close-payload",
-        "ws-invalid-close-code", "ws-close-reason-utf8", "ws-data-after-close", "ws-oversized", "ws-deflate-error",
+        "ws-invalid-close-code", "ws-close-reason-utf8", "ws-data-after-close", "ws-oversized", "ws-inflate-limit", "ws-deflate-error",
         "ws-extension-negotiation", "http-malformed", "ws-gap", "ws-truncated", "http-truncated",
         "ws-upgrade-unanswered", "ws-held-before-upgrade",
     ]
@@ -140,6 +144,8 @@ public enum WireViolation: Error, Sendable, Hashable, CustomStringConvertible {
             return "frame of \(length) bytes is over the observation limit of \(limit) bytes; it was skipped"
         case .oversizedMessage(let size, let limit):
             return "message of \(size) bytes is over the observation limit of \(limit) bytes; it was not kept"
+        case .inflatedOverLimit(let size, let limit):
+            return "compressed message inflates to at least \(size) bytes, over the limit of \(limit) bytes; inflation stopped and it was not kept"
         case .invalidCompressedData(let why):
             return "compressed message cannot be inflated: \(why)"
         case .compressionContextLost:

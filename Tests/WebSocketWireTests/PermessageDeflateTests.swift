@@ -159,7 +159,8 @@ private let samples = (1...6).map { i in
         ]
         var c = WireConnection.assumingWebSocket(limits: WireLimits(maxMessageSize: 65536), deflate: DeflateParameters())
         let events = run(&c, chunks)
-        #expect(events.first == .violation(from: .server, .oversizedMessage(size: 1_000_000, limit: 65536), time: 0))
+        #expect(events.first == .violation(from: .server, .inflatedOverLimit(size: 1_000_000, limit: 65536), time: 0))
+        #expect(WireViolation.inflatedOverLimit(size: 1_000_000, limit: 65536).id == "ws-inflate-limit")
         #expect(text(events) == ["z [" + String(repeating: " ", count: 300) + "]"])
     }
 
