@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "PhoenixProtocol", swiftSettings: strictSwift),
         .target(name: "WebSocketWire", dependencies: ["PhoenixProtocol", "CZlib"], swiftSettings: strictSwift),
         .target(name: "PhoenixChecker", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
-        .target(name: "Transcript", dependencies: ["PhoenixProtocol", "PhoenixChecker"], swiftSettings: strictSwift),
+        .target(name: "Transcript", dependencies: ["PhoenixProtocol", "WebSocketWire", "PhoenixChecker"], swiftSettings: strictSwift),
         .target(
             name: "TapPipeline", dependencies: ["PhoenixProtocol", "WebSocketWire", "PhoenixChecker", "Transcript"],
             swiftSettings: strictSwift),

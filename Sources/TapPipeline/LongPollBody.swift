@@ -1,4 +1,5 @@
 import PhoenixProtocol
+import Transcript
 
 /// The bodies of Phoenix's LongPoll transport (PROTOCOL.md section 6), decoded into the same
 /// frames a WebSocket would carry.
@@ -46,39 +47,7 @@ enum LongPollBody {
     /// (kept as text when it is not valid base64, so the decoder can say what is wrong).
     private static func frame(_ line: [UInt8]) -> Frame {
         if line.first == UInt8(ascii: "[") || line.first == UInt8(ascii: "{") { return Frame(opcode: .text, bytes: line) }
-        if let binary = Base64Lines.decode(line) { return Frame(opcode: .binary, bytes: binary) }
+        if let binary = Base64.decode(line, strict: true) { return Frame(opcode: .binary, bytes: binary) }
         return Frame(opcode: .text, bytes: line)
-    }
-}
-
-/// Strict standard base64 (the LongPoll client uses `btoa`), for binary ndjson lines.
-enum Base64Lines {
-    static func decode(_ text: [UInt8]) -> [UInt8]? {
-        guard text.count % 4 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count / 4 * 3)
-        var acc: UInt32 = 0
-        var bits = 0
-        var padding = 0
-        for c in text {
-            let v: UInt8
-            switch c {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = c - UInt8(ascii: "A")
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = c - UInt8(ascii: "a") + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0") + 52
-            case UInt8(ascii: "+"): v = 62
-            case UInt8(ascii: "/"): v = 63
-            case UInt8(ascii: "="): padding += 1; continue
-            default: return nil
-            }
-            guard padding == 0 else { return nil }
-            acc = acc << 6 | UInt32(v)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
-            }
-        }
-        return padding <= 2 ? out : nil
     }
 }

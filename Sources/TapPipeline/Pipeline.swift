@@ -149,7 +149,7 @@ public struct Pipeline {
             session.finish(time: time, ending: SessionEnding(via: .refused, from: .server, reason: "upgrade refused with HTTP \(head.status)"), into: &out)
             return
         }
-        guard Self.isLongPoll(head: request.head), let answer = LongPollBody.serverResponse(body: body) else { return }
+        guard Self.isLongPoll(request.head), let answer = LongPollBody.serverResponse(body: body) else { return }
         let status = answer.status ?? head.status
         if let token = Self.longPollToken(request.head), let session = longPoll[token] {
             session.longPollStatus(status, method: request.head.method, time: time, into: &out)
@@ -240,7 +240,6 @@ public struct Pipeline {
     // MARK: - Helpers
 
     private static func isLongPoll(_ head: HTTPRequestHead) -> Bool { head.path.hasSuffix("/longpoll") }
-    private static func isLongPoll(head: HTTPRequestHead) -> Bool { isLongPoll(head) }
 
     /// Phoenix ≤ 1.8.9 reads the session token from the query; later servers also from a header.
     private static func longPollToken(_ head: HTTPRequestHead) -> String? {

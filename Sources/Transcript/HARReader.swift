@@ -1,5 +1,6 @@
 import PhoenixChecker
 import PhoenixProtocol
+import WebSocketWire
 
 /// Reads a HAR file (HTTP Archive 1.2, as Chrome, Firefox, mitmproxy, HTTP Toolkit or
 /// `phxtap --format har` write it) into the Phoenix connections it holds.
@@ -207,44 +208,10 @@ struct HARURL {
         let hasPort = authority.last(where: { $0 == ":" || $0 == "]" }) == ":"
         let defaultPort = scheme == "wss" || scheme == "https" ? "443" : "80"
         server = hasPort ? String(authority) : "\(authority):\(defaultPort)"
-        let target = rest[authorityEnd...]
-        let queryStart = target.firstIndex(of: "?")
-        let rawPath = queryStart.map { target[..<$0] } ?? target
-        path = rawPath.isEmpty ? "/" : String(rawPath)
-        query = []
-        if let queryStart {
-            for pair in target[target.index(after: queryStart)...].split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                query.append(QueryItem(name: Self.decode(parts[0]), value: parts.count > 1 ? Self.decode(parts[1]) : ""))
-            }
-        }
-    }
-
-    /// Percent-decoding with `+` as a space, as Plug decodes a query for `connect/3`.
-    static func decode(_ s: Substring) -> String {
-        var out: [UInt8] = []
-        var bytes = Array(s.utf8)[...]
-        while let b = bytes.popFirst() {
-            if b == UInt8(ascii: "+") {
-                out.append(0x20)
-            } else if b == UInt8(ascii: "%"), bytes.count >= 2, let h = hex(bytes[bytes.startIndex]),
-                let l = hex(bytes[bytes.startIndex + 1])
-            {
-                out.append(h << 4 | l)
-                bytes = bytes.dropFirst(2)
-            } else {
-                out.append(b)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func hex(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30
-        case 0x41...0x46: return c - 0x41 + 10
-        case 0x61...0x66: return c - 0x61 + 10
-        default: return nil
-        }
+        // Path and query are read the way a server reads the request target (WebSocketWire), so
+        // a HAR's parameters are decoded exactly like a capture's.
+        let head = HTTPRequestHead(method: "GET", target: url, version: "HTTP/1.1", headers: HTTPHeaders())
+        path = head.path.isEmpty ? "/" : head.path
+        query = head.query.map { QueryItem(name: $0.name, value: $0.value ?? "") }
     }
 }

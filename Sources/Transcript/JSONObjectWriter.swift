@@ -166,21 +166,34 @@ public enum Base64 {
 
     /// Decodes standard or URL-safe base64, padded or not; nil on any other character.
     public static func decode(_ text: String) -> [UInt8]? {
+        decode(text.utf8, strict: false)
+    }
+
+    /// Decodes base64. `strict` accepts only the standard alphabet in whole, padded quads (what
+    /// `btoa` writes), so that text which merely looks like base64 is not taken for it.
+    public static func decode(_ text: some Collection<UInt8>, strict: Bool) -> [UInt8]? {
+        if strict, text.count % 4 != 0 { return nil }
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count * 3 / 4)
+        out.reserveCapacity(text.count * 3 / 4)
         var acc: UInt32 = 0
         var bits = 0
-        for c in text.utf8 {
+        var padding = 0
+        for c in text {
             let v: UInt8
             switch c {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = c - UInt8(ascii: "A")
             case UInt8(ascii: "a")...UInt8(ascii: "z"): v = c - UInt8(ascii: "a") + 26
             case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0") + 52
-            case UInt8(ascii: "+"), UInt8(ascii: "-"): v = 62
-            case UInt8(ascii: "/"), UInt8(ascii: "_"): v = 63
-            case UInt8(ascii: "="): continue
+            case UInt8(ascii: "+"): v = 62
+            case UInt8(ascii: "/"): v = 63
+            case UInt8(ascii: "-") where !strict: v = 62
+            case UInt8(ascii: "_") where !strict: v = 63
+            case UInt8(ascii: "="):
+                padding += 1
+                continue
             default: return nil
             }
+            if strict, padding > 0 { return nil }  // padding only at the end
             acc = acc << 6 | UInt32(v)
             bits += 6
             if bits >= 8 {
@@ -188,6 +201,7 @@ public enum Base64 {
                 out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
             }
         }
+        if strict, padding > 2 { return nil }
         return out
     }
 }
