@@ -155,4 +155,37 @@ import Testing
             #expect((got["raw"] as? String) == want.payload)
         }
     }
+
+    @Test func bpfFilterSelectsWhatIsRead() throws {
+        let all = try PhxtapProcess.run(["read", "--format", "jsonl", "--filter", "tcp port 4000", "Captures/basic.pcap"])
+        #expect(all.status == 0)
+        #expect(try Self.transcript(all).filter { $0["type"] as? String == "message" }.count == 16)
+        let none = try PhxtapProcess.run(["read", "--format", "jsonl", "--filter", "tcp port 9", "Captures/basic.pcap"])
+        #expect(none.status == 0)
+        #expect(try Self.transcript(none).filter { $0["type"] as? String == "message" }.isEmpty)
+        let bad = try PhxtapProcess.run(["read", "--format", "jsonl", "--filter", "tcp portx", "Captures/basic.pcap"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.split(separator: "\n").count == 1)
+        #expect(bad.stderr.contains("tcp portx"))
+    }
+
+    @Test func assumeWebsocketReadsACaptureStartedAfterTheHandshake() throws {
+        // basic.pcap without its first six frames: the TCP handshake, the upgrade request and the 101.
+        let late = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-late-\(UUID().uuidString).pcap")
+        defer { try? FileManager.default.removeItem(at: late) }
+        let editcap = Process()
+        editcap.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        editcap.arguments = ["editcap", PhxtapProcess.packageRoot.appendingPathComponent("Captures/basic.pcap").path, late.path, "1-6"]
+        try editcap.run()
+        editcap.waitUntilExit()
+        #expect(editcap.terminationStatus == 0)
+        let run = try PhxtapProcess.run(["read", "--format", "jsonl", "--assume-websocket", "4000", late.path])
+        #expect(run.status == 0)
+        let records = try Self.transcript(run)
+        let messages = records.filter { $0["type"] as? String == "message" }.map { m in
+            Line(from: m["from"] as! String, opcode: m["opcode"] as! String, payload: (m["raw"] as? String) ?? "")
+        }
+        #expect(messages == (try Self.expected("basic.pcap")))
+        #expect(records.contains { $0["rule"] as? String == "capture-mid-connection" })
+    }
 }
