@@ -25,10 +25,7 @@ extension Pipeline {
             let connection = archive.connections[step.connection]
             let key = "har:" + connection.key
             guard let event = step.event else {
-                openConnection(key: key, MessageConnection(
-                    client: connection.client, server: connection.server, transport: connection.transport, path: connection.path,
-                    params: connection.params, subprotocols: connection.subprotocols, status: connection.status,
-                    extensions: connection.extensions), time: step.time, into: &out)
+                openConnection(key: key, connection.connection, time: step.time, into: &out)
                 continue
             }
             switch event {

@@ -25,39 +25,18 @@ public struct HARArchive: Sendable, Hashable {
 public struct HARConnection: Sendable, Hashable {
     /// Identifies the connection inside the archive (the entry's index, or the LongPoll session).
     public var key: String
-    /// The client's address when the archive has it (phxtap writes `_phxtapClient`), else `browser`.
-    public var client: String
-    /// `host:port` of the server, from the URL.
-    public var server: String
-    public var transport: Transport
-    public var path: String
-    /// Query parameters in URL order, percent-decoded.
-    public var params: [QueryItem]
-    /// `Sec-WebSocket-Protocol` values offered by the client.
-    public var subprotocols: [String]
-    /// The HTTP status of the upgrade, or the Phoenix status of the first LongPoll answer; nil if unknown.
-    public var status: Int?
-    /// `Sec-WebSocket-Extensions` of the response.
-    public var extensions: String?
+    /// Who talked to whom, where, and how the handshake went. The client is `_phxtapClient`
+    /// when phxtap wrote the file, else `browser`; params are percent-decoded, in URL order.
+    public var connection: MessageConnection
     /// When the connection started, in seconds since the Unix epoch.
     public var startTime: Double
     /// What happened, in order.
     public var events: [HAREvent]
 
     /// A connection.
-    public init(
-        key: String, client: String, server: String, transport: Transport, path: String, params: [QueryItem],
-        subprotocols: [String] = [], status: Int?, extensions: String? = nil, startTime: Double, events: [HAREvent] = []
-    ) {
+    public init(key: String, connection: MessageConnection, startTime: Double, events: [HAREvent] = []) {
         self.key = key
-        self.client = client
-        self.server = server
-        self.transport = transport
-        self.path = path
-        self.params = params
-        self.subprotocols = subprotocols
-        self.status = status
-        self.extensions = extensions
+        self.connection = connection
         self.startTime = startTime
         self.events = events
     }

@@ -85,11 +85,13 @@ public enum HARReader {
         events += closes(entry)
         let status = number(entry["response"]?["status"]).map(Int.init)
         return HARConnection(
-            key: "ws-\(index)", client: entry["_phxtapClient"]?.stringValue ?? "browser", server: url.server,
-            transport: .websocket, path: url.path, params: url.query,
-            subprotocols: headers.values("sec-websocket-protocol").flatMap { $0.split(separator: ",") }
-                .map { String($0.drop(while: { $0 == " " })) },
-            status: status == 0 ? nil : status, extensions: responseHeaders.values("sec-websocket-extensions").first,
+            key: "ws-\(index)",
+            connection: MessageConnection(
+                client: entry["_phxtapClient"]?.stringValue ?? "browser", server: url.server,
+                transport: .websocket, path: url.path, params: url.query,
+                subprotocols: headers.values("sec-websocket-protocol").flatMap { $0.split(separator: ",") }
+                    .map { String($0.drop(while: { $0 == " " })) },
+                status: status == 0 ? nil : status, extensions: responseHeaders.values("sec-websocket-extensions").first),
             startTime: start, events: events)
     }
 
@@ -127,9 +129,12 @@ public enum HARReader {
                 guard method == "GET" else { return }  // a send to a session whose start is not in the file
                 let status = answerBody.flatMap { try? JSONValue.parse($0[...]) }.flatMap { HARReader.number($0["status"]) }
                 connections.append(HARConnection(
-                    key: key, client: entry["_phxtapClient"]?.stringValue ?? "browser", server: url.server,
-                    transport: .longpoll, path: url.path, params: url.query.filter { $0.name != "token" },
-                    status: status.map(Int.init) ?? httpStatus, startTime: sent))
+                    key: key,
+                    connection: MessageConnection(
+                        client: entry["_phxtapClient"]?.stringValue ?? "browser", server: url.server,
+                        transport: .longpoll, path: url.path, params: url.query.filter { $0.name != "token" },
+                        status: status.map(Int.init) ?? httpStatus),
+                    startTime: sent))
                 at = connections.count - 1
                 byToken[key] = at
             }

@@ -32,11 +32,11 @@ import Transcript
         #expect(archive.connections.count == 1)
         #expect(archive.otherEntries == 0)
         let c = try #require(archive.connections.first)
-        #expect(c.transport == .longpoll)
-        #expect(c.server == "127.0.0.1:4000")
-        #expect(c.path == "/socket/longpoll")
-        #expect(c.params == [QueryItem(name: "user", value: "poller"), QueryItem(name: "vsn", value: "2.0.0")])
-        #expect(c.status == 410)
+        #expect(c.connection.transport == .longpoll)
+        #expect(c.connection.server == "127.0.0.1:4000")
+        #expect(c.connection.path == "/socket/longpoll")
+        #expect(c.connection.params == [QueryItem(name: "user", value: "poller"), QueryItem(name: "vsn", value: "2.0.0")])
+        #expect(c.connection.status == 410)
         // 11:11:55.478 at +01:00 is 10:11:55.478 UTC.
         #expect(abs(c.startTime - 1_795_947_115.478) < 1e-6)
         #expect(c.events.count == 4)
@@ -123,11 +123,11 @@ import Transcript
         ]
         let archive = try HARReader.read(HARWriter.write(records))
         let c = try #require(archive.connections.first)
-        #expect(c.client == "10.0.0.1:5")
-        #expect(c.server == "example.test:443")
-        #expect(c.params == [QueryItem(name: "vsn", value: "2.0.0"), QueryItem(name: "q", value: "a b&c")])
-        #expect(c.subprotocols == ["phoenix"])
-        #expect(c.extensions == "permessage-deflate")
+        #expect(c.connection.client == "10.0.0.1:5")
+        #expect(c.connection.server == "example.test:443")
+        #expect(c.connection.params == [QueryItem(name: "vsn", value: "2.0.0"), QueryItem(name: "q", value: "a b&c")])
+        #expect(c.connection.subprotocols == ["phoenix"])
+        #expect(c.connection.extensions == "permessage-deflate")
         #expect(c.startTime == 10.000001)
         #expect(c.events == [
             .message(from: .client, opcode: .text, bytes: Array(#"["1","1","t","phx_join",{"s":"é\n"}]"#.utf8), time: 10.000002),
