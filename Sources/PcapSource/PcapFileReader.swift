@@ -58,6 +58,19 @@ public final class PcapFileReader {
 
     deinit { pcap_close(handle) }
 
+    /// Checks that `filter` compiles, before any file is opened, so a typo is reported before
+    /// any output is written. Link-layer specific expressions are checked again per file.
+    public static func check(filter: String) -> CaptureError? {
+        guard let dead = pcap_open_dead(DLT_EN10MB, 65535) else { return nil }
+        defer { pcap_close(dead) }
+        var program = bpf_program()
+        guard pcap_compile(dead, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+            return .badFilter(expression: filter, reason: String(cString: pcap_geterr(dead)))
+        }
+        pcap_freecode(&program)
+        return nil
+    }
+
     /// Bytes of the file consumed so far, for a progress bar.
     public var bytesRead: Int64 {
         guard let file = pcap_file(handle) else { return 0 }

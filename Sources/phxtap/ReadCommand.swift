@@ -48,6 +48,7 @@ struct ReadCommand: ParsableCommand {
     var failOn: FailOn = .never
 
     func run() throws {
+        if let filter, let problem = PcapFileReader.check(filter: filter) { throw CLIError("\(problem)") }
         try InputRunner.refuseOverwrite(output: outputOptions.output, inputs: captures)
         let output = try LineOutput.open(outputOptions.output)
         let format = outputOptions.format ?? (output.isTerminal ? .text : .jsonl)

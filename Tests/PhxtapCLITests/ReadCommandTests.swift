@@ -167,6 +167,7 @@ import Testing
         #expect(bad.status == 2)
         #expect(bad.stderr.split(separator: "\n").count == 1)
         #expect(bad.stderr.contains("tcp portx"))
+        #expect(bad.stdout.isEmpty, "a bad filter is reported before anything is written")
     }
 
     @Test func assumeWebsocketReadsACaptureStartedAfterTheHandshake() throws {
