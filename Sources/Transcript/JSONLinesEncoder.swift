@@ -11,11 +11,23 @@ public enum JSONLinesEncoder {
         object(record).finishedLine()
     }
 
+    /// Appends one record's line to `buffer`: what a long transcript uses, so that its lines
+    /// share one buffer instead of each allocating its own.
+    public static func append(_ record: TranscriptRecord, to buffer: inout [UInt8]) {
+        if case .message(let r) = record {
+            buffer = message(r, appendingTo: &buffer).finishedLine()
+        } else {
+            buffer.append(contentsOf: line(record))
+        }
+    }
+
     static func object(_ record: TranscriptRecord) -> JSONObjectWriter {
         switch record {
         case .session(let r): return session(r)
         case .open(let r): return open(r)
-        case .message(let r): return message(r)
+        case .message(let r):
+            var empty: [UInt8] = []
+            return message(r, appendingTo: &empty)
         case .annotation(let r): return annotation(r)
         case .close(let r): return close(r)
         case .summary(let r): return summary(r)
@@ -54,11 +66,12 @@ public enum JSONLinesEncoder {
     /// The message fields of a transcript line without its place in a transcript (no type,
     /// conn, seq or time): what `phxtap decode` prints for a single frame.
     public static func messageFields(_ record: MessageRecord) -> [UInt8] {
-        message(record, inTranscript: false).finished()
+        var empty: [UInt8] = []
+        return message(record, inTranscript: false, appendingTo: &empty).finished()
     }
 
-    private static func message(_ r: MessageRecord, inTranscript: Bool = true) -> JSONObjectWriter {
-        var w = JSONObjectWriter(capacity: r.raw.count * 2 + 256)
+    private static func message(_ r: MessageRecord, inTranscript: Bool = true, appendingTo buffer: inout [UInt8]) -> JSONObjectWriter {
+        var w = JSONObjectWriter(appendingTo: &buffer, expectedSize: r.raw.count * 2 + 256)
         if inTranscript {
             w.string("type", "message")
             w.int("conn", r.conn)

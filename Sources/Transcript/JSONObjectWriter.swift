@@ -12,12 +12,24 @@ struct JSONObjectWriter {
         bytes.append(UInt8(ascii: "{"))
     }
 
+    /// Starts an object at the end of `buffer`, which it takes over (no copy) until
+    /// `finishedLine()` hands it back: lines of a long transcript share one buffer.
+    /// `expectedSize` reserves room for the object, growing the buffer geometrically.
+    init(appendingTo buffer: inout [UInt8], expectedSize: Int) {
+        bytes = []
+        swap(&bytes, &buffer)
+        let needed = bytes.count + expectedSize
+        if bytes.capacity < needed { bytes.reserveCapacity(max(needed, bytes.capacity * 2)) }
+        bytes.append(UInt8(ascii: "{"))
+    }
+
     private mutating func key(_ name: StaticString) {
         if !empty { bytes.append(UInt8(ascii: ",")) }
         empty = false
         bytes.append(UInt8(ascii: "\""))
         bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
     }
 
     /// A key chosen at run time (query parameter names).

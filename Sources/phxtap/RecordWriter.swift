@@ -10,6 +10,10 @@ final class RecordWriter {
     private var filter: RecordFilter
     private let payloadRedactor: Redactor?
     private var document: [TranscriptRecord] = []
+    /// JSON Lines not yet handed to `output`: formatting into one buffer and writing it in
+    /// large pieces is what keeps a transcript of millions of lines cheap.
+    private var pendingLines: [UInt8] = []
+    private static let pendingLimit = 1 << 20
 
     /// `payloadRedactor` redacts message payloads and subprotocols (exports); connection
     /// parameters are the pipeline's to redact.
@@ -26,7 +30,8 @@ final class RecordWriter {
         let record = payloadRedactor?.redact(record) ?? record
         switch format {
         case .jsonl:
-            output.write(JSONLinesEncoder.line(record))
+            JSONLinesEncoder.append(record, to: &pendingLines)
+            if output.flushEachLine || pendingLines.count >= Self.pendingLimit { writePendingLines() }
         case .text:
             output.writeLine(renderer.render(record))
         case .markdown, .har:
@@ -38,6 +43,11 @@ final class RecordWriter {
         for record in records { write(record) }
     }
 
+    private func writePendingLines() {
+        output.write(pendingLines)
+        pendingLines.removeAll(keepingCapacity: true)
+    }
+
     func flush() {
         switch format {
         case .markdown:
@@ -46,7 +56,9 @@ final class RecordWriter {
         case .har:
             output.write(HARWriter.write(document))
             document.removeAll()
-        case .text, .jsonl:
+        case .jsonl:
+            writePendingLines()
+        case .text:
             break
         }
         output.flush()

@@ -40,6 +40,7 @@ final class LineOutput {
         file = fdopen(STDOUT_FILENO, "w")
         ownsFile = false
         self.flushEachLine = flushEachLine
+        Self.useLargeBuffer(file, unless: flushEachLine)
     }
 
     /// A file, created or truncated.
@@ -50,6 +51,14 @@ final class LineOutput {
         file = f
         ownsFile = true
         self.flushEachLine = flushEachLine
+        Self.useLargeBuffer(f, unless: flushEachLine)
+    }
+
+    /// A transcript of a large capture is hundreds of megabytes: with stdio's default 4 KiB
+    /// buffer that is one write(2) per line or two. Live output flushes per line anyway.
+    private static func useLargeBuffer(_ file: UnsafeMutablePointer<FILE>, unless flushEachLine: Bool) {
+        guard !flushEachLine else { return }
+        setvbuf(file, nil, _IOFBF, 1 << 20)
     }
 
     /// `-o FILE` or stdout.
