@@ -142,14 +142,8 @@ struct JSONScanner {
         var escaped = false
         let base = UnsafeRawPointer(bytes.baseAddress)
         while index < bytes.count {
-            // Skip 8 plain bytes at a time: none is '"', '\\' or a control character (SWAR test).
-            if let base, index + 8 <= bytes.count {
-                let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                if !Self.hasSpecialByte(word) {
-                    index += 8
-                    continue
-                }
-            }
+            if let base { index = ByteScan.firstJSONSpecial(base, from: index, to: bytes.count) }
+            guard index < bytes.count else { break }
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 index += 1
@@ -178,18 +172,6 @@ struct JSONScanner {
             index += 1
         }
         throw fail("'\"' to end the string")
-    }
-
-    /// True if any byte of `word` is a quote, a backslash or below 0x20.
-    @inline(__always)
-    static func hasSpecialByte(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        let control = (word &- ones &* 0x20) & ~word & highs
-        return hasZeroByte(quote) || hasZeroByte(backslash) || control != 0
     }
 
     /// Decodes the string literal occupying `range` (quotes included), which was validated.

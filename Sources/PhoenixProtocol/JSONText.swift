@@ -28,21 +28,17 @@ public enum JSONText {
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        var runStart = 0
-        var i = 0
+        guard let base = bytes.baseAddress else { return }
+        let raw = UnsafeRawPointer(base)
         let count = bytes.count
-        let base = UnsafeRawPointer(bytes.baseAddress)
-        while i < count {
-            // Most bytes need no escape: step over 8 of them at a time.
-            if let base, i + 8 <= count, !JSONScanner.hasSpecialByte(base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
-                i += 8
-                continue
-            }
-            let b = bytes[i]
-            i += 1
-            guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
-            if runStart < i - 1 { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<(i - 1)])) }
-            runStart = i
+        var i = 0
+        while true {
+            // Copy the run that needs no escape in one piece, then escape the byte that ends it.
+            let special = ByteScan.firstJSONSpecial(raw, from: i, to: count)
+            if special > i { out.append(contentsOf: UnsafeBufferPointer(start: base + i, count: special - i)) }
+            guard special < count else { return }
+            let b = base[special]
+            i = special + 1
             out.append(UInt8(ascii: "\\"))
             switch b {
             case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
@@ -53,9 +49,12 @@ public enum JSONText {
             case 0x08: out.append(UInt8(ascii: "b"))
             case 0x0C: out.append(UInt8(ascii: "f"))
             default:
-                out.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+                out.append(UInt8(ascii: "u"))
+                out.append(0x30)
+                out.append(0x30)
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0xF)])
             }
         }
-        if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
     }
 }

@@ -14,8 +14,7 @@ enum V2TextCodec {
             throw .notAnArray(found: scanner.typeName(at: start))
         }
         scanner.index += 1
-        var elements: [Range<Int>] = []
-        elements.reserveCapacity(5)
+        var elements = ElementRanges()
         if scanner.peek() == UInt8(ascii: "]") {
             scanner.index += 1
         } else {
@@ -43,12 +42,45 @@ enum V2TextCodec {
             topic: topic,
             event: event,
             payload: .json(frame[(base + payloadRange.lowerBound)..<(base + payloadRange.upperBound)]),
-            layout: .v2Array(extraElements: elements.dropFirst(5).map { EnvelopeField.text(scanner, $0) })
+            layout: .v2Array(extraElements: elements.extra.map { EnvelopeField.text(scanner, $0) })
         )
         if direction == .server, event == ReservedEvent.reply.rawValue {
             message.reply = PhoenixDecoder.splitReply(frame, buffer, payload: payloadRange)
         }
         return message
+    }
+}
+
+/// Where the elements of a V2 array lie. The five envelope elements are held inline: this runs
+/// for every message, and an array would cost an allocation each time; only elements past the
+/// fifth (which Phoenix ignores) go to one.
+struct ElementRanges {
+    private var first: (Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>) = (0..<0, 0..<0, 0..<0, 0..<0, 0..<0)
+    private(set) var count = 0
+    /// Elements past the fifth.
+    private(set) var extra: [Range<Int>] = []
+
+    mutating func append(_ range: Range<Int>) {
+        switch count {
+        case 0: first.0 = range
+        case 1: first.1 = range
+        case 2: first.2 = range
+        case 3: first.3 = range
+        case 4: first.4 = range
+        default: extra.append(range)
+        }
+        count += 1
+    }
+
+    /// One of the first five elements (`index` below both 5 and `count`).
+    subscript(index: Int) -> Range<Int> {
+        switch index {
+        case 0: return first.0
+        case 1: return first.1
+        case 2: return first.2
+        case 3: return first.3
+        default: return first.4
+        }
     }
 }
 

@@ -114,7 +114,11 @@ struct JSONObjectWriter {
 
     mutating func ref(_ name: StaticString, _ ref: Ref?) {
         key(name)
-        bytes.append(contentsOf: ref.jsonText.utf8)
+        switch ref {
+        case .string(let s): JSONText.appendQuoted(s, to: &bytes)
+        case .number(let text), .other(let text): bytes.append(contentsOf: text.utf8)
+        case nil: bytes.append(contentsOf: "null".utf8)
+        }
     }
 
     mutating func object(_ name: StaticString, _ object: JSONObjectWriter) {

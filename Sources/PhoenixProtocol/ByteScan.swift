@@ -1,0 +1,65 @@
+/// Word-at-a-time scans for the few bytes that matter in long runs of text: what ends a JSON
+/// string's plain run (`"`, `\`, control characters) and what ends an ASCII run. Payloads are
+/// mostly such runs, and these loops are where decoding and transcript writing spend their time.
+///
+/// Each scan reads 32 bytes per step and narrows down to the exact byte only when a step finds
+/// something. The per-word masks may also flag bytes above a real match (borrows propagate
+/// upwards), never below it, so the lowest flagged byte of a word is always a real one.
+public enum ByteScan {
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    @inline(__always)
+    private static func word(_ base: UnsafeRawPointer, _ offset: Int) -> UInt64 {
+        UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    /// High bit set in each byte that is `"`, `\` or below 0x20 (plus, possibly, bytes above one).
+    @inline(__always)
+    static func jsonSpecialMask(_ w: UInt64) -> UInt64 {
+        let quote = w ^ (ones &* 0x22)
+        let backslash = w ^ (ones &* 0x5C)
+        return ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (w &- ones &* 0x20) & ~w) & highs
+    }
+
+    @inline(__always)
+    static func isJSONSpecial(_ b: UInt8) -> Bool {
+        b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\")
+    }
+
+    /// The offset of the first byte in `start..<end` that a JSON string cannot hold as is
+    /// (`"`, `\`, a control character), or `end`.
+    public static func firstJSONSpecial(_ base: UnsafeRawPointer, from start: Int, to end: Int) -> Int {
+        var i = start
+        while i + 32 <= end {
+            let m = jsonSpecialMask(word(base, i)) | jsonSpecialMask(word(base, i + 8))
+                | jsonSpecialMask(word(base, i + 16)) | jsonSpecialMask(word(base, i + 24))
+            if m != 0 { break }
+            i += 32
+        }
+        while i + 8 <= end {
+            let m = jsonSpecialMask(word(base, i))
+            if m != 0 { return i + m.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        while i < end, !isJSONSpecial(base.load(fromByteOffset: i, as: UInt8.self)) { i += 1 }
+        return i
+    }
+
+    /// The offset of the first byte in `start..<end` with its high bit set (not ASCII), or `end`.
+    public static func firstNonASCII(_ base: UnsafeRawPointer, from start: Int, to end: Int) -> Int {
+        var i = start
+        while i + 32 <= end {
+            let m = (word(base, i) | word(base, i + 8) | word(base, i + 16) | word(base, i + 24)) & highs
+            if m != 0 { break }
+            i += 32
+        }
+        while i + 8 <= end {
+            let m = word(base, i) & highs
+            if m != 0 { return i + m.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        while i < end, base.load(fromByteOffset: i, as: UInt8.self) < 0x80 { i += 1 }
+        return i
+    }
+}
