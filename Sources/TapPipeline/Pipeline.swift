@@ -36,7 +36,9 @@ public struct Pipeline {
 
     /// Handles one event, appending the records it completes.
     public mutating func handle(_ event: ConnectionEvent, into out: inout [TranscriptRecord]) {
-        var records: [TranscriptRecord] = []
+        // Records go straight into `out` (often a batch shared with the writer) and are counted
+        // there: passing through a second array copied every record twice.
+        let start = out.count
         switch event {
         case .opened(let conn, let time, let client, let server):
             lastTime = max(lastTime, time)
@@ -46,22 +48,22 @@ public struct Pipeline {
             lastTime = max(lastTime, time)
             guard let tap = taps[conn] else { return }
             let events = tap.feed(bytes, from: from, time: time)
-            apply(events, tcp: conn, into: &records)
+            apply(events, tcp: conn, into: &out)
         case .gap(let conn, let from, let time, let missing):
             lastTime = max(lastTime, time)
             guard let tap = taps[conn] else { return }
             let events = tap.wire.gap(from: from, missing: missing, time: time)
-            apply(events, tcp: conn, into: &records)
+            apply(events, tcp: conn, into: &out)
         case .sourceNote(let conn, let time, let rule, let text):
             lastTime = max(lastTime, time)
-            withSession(tcp: conn, time: time, into: &records) { session, out in
+            withSession(tcp: conn, time: time, into: &out) { session, out in
                 session.violation(id: rule, text: text, time: time, into: &out)
             }
         case .closed(let conn, let time, let how):
             lastTime = max(lastTime, time)
-            close(tcp: conn, time: time, how: how, into: &records)
+            close(tcp: conn, time: time, how: how, into: &out)
         }
-        for record in records { emit(record, into: &out) }
+        tally(out, from: start)
     }
 
     /// Convenience for one event.
@@ -248,19 +250,26 @@ public struct Pipeline {
     }
 
     mutating func emit(_ record: TranscriptRecord, into out: inout [TranscriptRecord]) {
-        switch record {
-        case .open:
-            summary.connections += 1
-        case .message(let m):
-            summary.messages += 1
-            if case .failure = m.decoded { summary.decodeErrors += 1 }
-            for a in m.annotations { summary.count(a.severity) }
-        case .annotation(let a):
-            summary.count(a.finding.annotation.severity)
-        default:
-            break
-        }
         out.append(record)
+        tally(out, from: out.count - 1)
+    }
+
+    /// Counts the records of `records` from `start` on in the summary.
+    mutating func tally(_ records: [TranscriptRecord], from start: Int) {
+        for i in start..<records.count {
+            switch records[i] {
+            case .open:
+                summary.connections += 1
+            case .message(let m):
+                summary.messages += 1
+                if case .failure = m.decoded { summary.decodeErrors += 1 }
+                for a in m.annotations { summary.count(a.severity) }
+            case .annotation(let a):
+                summary.count(a.finding.annotation.severity)
+            default:
+                break
+            }
+        }
     }
 }
 

@@ -14,10 +14,9 @@ public enum JSONLinesEncoder {
     /// Appends one record's line to `buffer`: what a long transcript uses, so that its lines
     /// share one buffer instead of each allocating its own.
     public static func append(_ record: TranscriptRecord, to buffer: inout [UInt8]) {
-        if case .message(let r) = record {
-            buffer = message(r, appendingTo: &buffer).finishedLine()
-        } else {
-            buffer.append(contentsOf: line(record))
+        switch record {
+        case .message(let r): buffer = message(r, appendingTo: &buffer).finishedLine()
+        default: buffer.append(contentsOf: line(record))
         }
     }
 

@@ -30,6 +30,7 @@ enum InputKind: Equatable {
 /// Feeds inputs of any kind through one pipeline into one writer, in the order given.
 struct InputRunner {
     var captureOptions: CaptureOptions
+    static let batchSize = 512
 
     /// Reads every input; returns the problems met (one sentence each) and whether anything was read.
     func run(_ paths: [String], pipeline: inout Pipeline, emit: ([TranscriptRecord]) -> Void) -> (problems: [String], readAny: Bool) {
@@ -42,10 +43,16 @@ struct InputRunner {
             guard !pendingCaptures.isEmpty else { return }
             let progress = Progress(paths: pendingCaptures)
             let report = CaptureReader.read(paths: pendingCaptures, options: captureOptions, progress: progress.update) { event in
+                // Records are handed on a few hundred at a time: the pipeline appends to the
+                // batch in place, and the batch itself changes hands without copying a record.
                 pipeline.handle(event, into: &records)
-                emit(records)
-                records.removeAll(keepingCapacity: true)
+                if records.count >= Self.batchSize {
+                    emit(records)
+                    records.removeAll(keepingCapacity: true)
+                }
             }
+            emit(records)
+            records.removeAll(keepingCapacity: true)
             progress.done()
             problems += report.problems.map { "\($0)" }
             if !report.nothingRead { readAny = true }

@@ -23,7 +23,12 @@ final class ParallelRecordWriter: @unchecked Sendable {
     }
 
     func write(_ records: [TranscriptRecord]) {
-        batch.append(contentsOf: records)
+        if batch.isEmpty {
+            // Take the caller's array as the batch: it changes hands without copying a record.
+            batch = records
+        } else {
+            batch.append(contentsOf: records)
+        }
         if batch.count >= batchSize { send() }
     }
 
@@ -37,7 +42,6 @@ final class ParallelRecordWriter: @unchecked Sendable {
         guard !batch.isEmpty else { return }
         let records = batch
         batch = []
-        batch.reserveCapacity(batchSize)
         slots.wait()
         queue.async {
             self.writer.write(records)

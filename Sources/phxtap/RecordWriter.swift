@@ -27,7 +27,14 @@ final class RecordWriter {
 
     func write(_ record: TranscriptRecord) {
         guard filter.keep(record) else { return }
-        let record = payloadRedactor?.redact(record) ?? record
+        if let payloadRedactor {
+            emit(payloadRedactor.redact(record))
+        } else {
+            emit(record)
+        }
+    }
+
+    private func emit(_ record: TranscriptRecord) {
         switch format {
         case .jsonl:
             JSONLinesEncoder.append(record, to: &pendingLines)
@@ -40,7 +47,8 @@ final class RecordWriter {
     }
 
     func write(_ records: [TranscriptRecord]) {
-        for record in records { write(record) }
+        // By index: each record is lent to `write` where it lies, not copied out of the array.
+        for i in records.indices { write(records[i]) }
     }
 
     private func writePendingLines() {
