@@ -3,7 +3,7 @@ import PhoenixProtocol
 // Client to server: joins, leaves, pushes and heartbeats, judged by what the Phoenix server of
 // the configured version will do with them (PROTOCOL.md 4.3).
 extension ConnectionChecker {
-    mutating func clientMessage(_ message: PhoenixMessage, _ m: ObservedMessage, _ verdict: inout MessageVerdict) {
+    mutating func clientMessage(_ message: PhoenixMessage, _ m: MessagePlace, _ verdict: inout MessageVerdict) {
         var notes: [Annotation] = []
         let nonString = [("ref", message.ref), ("join_ref", message.joinRef)].compactMap { name, ref in
             ref.flatMap { $0.isString ? nil : "\(name) \($0.jsonText)" }
@@ -53,7 +53,7 @@ extension ConnectionChecker {
         verdict.findings += expectReply(pending)
     }
 
-    private mutating func heartbeat(_ message: PhoenixMessage, _ m: ObservedMessage, _ verdict: inout MessageVerdict) -> [Annotation] {
+    private mutating func heartbeat(_ message: PhoenixMessage, _ m: MessagePlace, _ verdict: inout MessageVerdict) -> [Annotation] {
         var notes: [Annotation] = []
         if let previous = pendingHeartbeat, let pending = outstanding[previous] {
             outstanding[previous] = nil
@@ -72,7 +72,7 @@ extension ConnectionChecker {
         return notes
     }
 
-    private mutating func join(_ message: PhoenixMessage, _ m: ObservedMessage) -> [Annotation] {
+    private mutating func join(_ message: PhoenixMessage, _ m: MessagePlace) -> [Annotation] {
         var notes: [Annotation] = []
         let topic = message.topic
         var channel = channel(topic, time: m.time)
@@ -122,7 +122,7 @@ extension ConnectionChecker {
         return notes
     }
 
-    private mutating func leave(_ message: PhoenixMessage, _ m: ObservedMessage, _ notes: [Annotation]) -> ([Annotation], String?) {
+    private mutating func leave(_ message: PhoenixMessage, _ m: MessagePlace, _ notes: [Annotation]) -> ([Annotation], String?) {
         var notes = notes
         let topic = message.topic
         guard var channel = channels[topic], channel.isOpen else {
@@ -149,7 +149,7 @@ extension ConnectionChecker {
         return (notes, "the server ignores a leave with a stale join_ref")
     }
 
-    private mutating func push(_ message: PhoenixMessage, _ m: ObservedMessage, _ notes: [Annotation]) -> ([Annotation], String?) {
+    private mutating func push(_ message: PhoenixMessage, _ m: MessagePlace, _ notes: [Annotation]) -> ([Annotation], String?) {
         var notes = notes
         let topic = message.topic
         guard var channel = channels[topic] else {

@@ -2,7 +2,7 @@ import PhoenixProtocol
 
 // Presence: follow presence_state and presence_diff per topic as phoenix.js's Presence does.
 extension ConnectionChecker {
-    mutating func presence(_ message: PhoenixMessage, _ m: ObservedMessage, _ verdict: inout MessageVerdict) {
+    mutating func presence(_ message: PhoenixMessage, _ m: MessagePlace, _ verdict: inout MessageVerdict) {
         let topic = message.topic
         // A diff after the channel ended (PubSub unsubscribes asynchronously) is normal and no longer followed.
         guard channels[topic]?.isOpen == true, let payload = message.payload.jsonValue() else { return }

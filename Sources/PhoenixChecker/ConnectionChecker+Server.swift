@@ -3,7 +3,7 @@ import PhoenixProtocol
 // Server to client: replies, channel ends, pushes, broadcasts and presence, judged by what
 // Phoenix produces (PROTOCOL.md 4.2, section 12) and what phoenix.js does with them.
 extension ConnectionChecker {
-    mutating func serverMessage(_ message: PhoenixMessage, _ m: ObservedMessage, _ verdict: inout MessageVerdict) {
+    mutating func serverMessage(_ message: PhoenixMessage, _ m: MessagePlace, _ verdict: inout MessageVerdict) {
         // V1 never sends join_ref; phx_close and phx_error carry the join_ref in `ref`.
         let isV1: Bool
         if case .v1Object = message.layout { isV1 = true } else { isV1 = false }
@@ -29,7 +29,7 @@ extension ConnectionChecker {
     }
 
     /// Checks a server push's non-null join_ref against the topic's joins; true when it is current.
-    private mutating func checkServerJoinRef(_ j: Ref, _ message: PhoenixMessage, _ m: ObservedMessage, _ verdict: inout MessageVerdict) -> Bool {
+    private mutating func checkServerJoinRef(_ j: Ref, _ message: PhoenixMessage, _ m: MessagePlace, _ verdict: inout MessageVerdict) -> Bool {
         let topic = message.topic
         guard let channel = channels[topic] else {
             verdict.annotations += note("unknown-server-join-ref", "\(message.event) on \(topic) carries join_ref \(j), but the client never joined \(topic) on this connection")
@@ -49,7 +49,7 @@ extension ConnectionChecker {
         return false
     }
 
-    private mutating func channelEnd(_ message: PhoenixMessage, _ m: ObservedMessage, isV1: Bool, _ verdict: inout MessageVerdict) {
+    private mutating func channelEnd(_ message: PhoenixMessage, _ m: MessagePlace, isV1: Bool, _ verdict: inout MessageVerdict) {
         let topic = message.topic
         let isClose = message.event == "phx_close"
         let j: Ref?
@@ -94,7 +94,7 @@ extension ConnectionChecker {
         }
     }
 
-    private mutating func reply(_ message: PhoenixMessage, _ m: ObservedMessage, isV1: Bool, _ verdict: inout MessageVerdict) {
+    private mutating func reply(_ message: PhoenixMessage, _ m: MessagePlace, isV1: Bool, _ verdict: inout MessageVerdict) {
         let topic = message.topic
         guard let ref = message.ref else {
             if topic != phoenixSocketTopic {
@@ -157,7 +157,7 @@ extension ConnectionChecker {
 
     private mutating func joinAnswered(
         _ message: PhoenixMessage, _ pending: PendingPush, status: String?, reason: String?, response: JSONValue?,
-        _ m: ObservedMessage, _ verdict: inout MessageVerdict
+        _ m: MessagePlace, _ verdict: inout MessageVerdict
     ) {
         let topic = message.topic
         guard var channel = channels[topic], channel.joinRef == effectiveJoinRef(pending) else { return }
@@ -199,7 +199,7 @@ extension ConnectionChecker {
         channels[topic]!.phase = .joined
     }
 
-    private func orphan(_ ref: Ref, _ topic: String, _ m: ObservedMessage) -> [Annotation] {
+    private func orphan(_ ref: Ref, _ topic: String, _ m: MessagePlace) -> [Annotation] {
         if let other = outstanding[ref] {
             return note("orphan-reply", "phx_reply on \(topic) has ref \(ref), which belongs to \(other.event) on \(other.topic) (seq \(other.seq)): a reply answers a push on its own topic")
         }

@@ -164,13 +164,22 @@ public struct ConnectionChecker: Sendable {
     /// Checks one message and returns its annotations, the push a reply answers, and any earlier
     /// findings that became certain by the message's time.
     public mutating func message(_ m: ObservedMessage) -> MessageVerdict {
+        message(m.decoded, seq: m.seq, time: m.time, from: m.from, opcode: m.opcode)
+    }
+
+    /// `message(_:)` for a message whose decoded form the caller keeps: it is lent, not copied
+    /// into an `ObservedMessage` (this runs for every message of a capture).
+    public mutating func message(
+        _ decoded: Result<PhoenixMessage, DecodeError>, seq: Int, time: Double, from: Direction, opcode: DataOpcode
+    ) -> MessageVerdict {
+        let m = MessagePlace(seq: seq, time: time, from: from, opcode: opcode)
         var verdict = MessageVerdict(findings: advance(to: m.time))
         if m.from == .client {
             lastClientTime = m.time
             lastClientSeq = m.seq
             silenceReported = false
         }
-        switch m.decoded {
+        switch decoded {
         case .failure(let error):
             verdict.annotations = decodeFailure(error, m)
         case .success(let message):
@@ -183,7 +192,7 @@ public struct ConnectionChecker: Sendable {
         return verdict
     }
 
-    private func decodeFailure(_ error: DecodeError, _ m: ObservedMessage) -> [Annotation] {
+    private func decodeFailure(_ error: DecodeError, _ m: MessagePlace) -> [Annotation] {
         let consequence = m.from == .client
             ? "; a Phoenix server cannot decode it and closes the socket with 1011, dropping every channel"
             : "; the client cannot decode it"

@@ -32,6 +32,14 @@ public struct ObservedMessage: Sendable {
     }
 }
 
+/// Where a message sits and how it came: what the checker's rules need besides its content.
+struct MessagePlace {
+    var seq: Int
+    var time: Double
+    var from: Direction
+    var opcode: DataOpcode
+}
+
 /// What the checker says about one message.
 public struct MessageVerdict: Sendable, Hashable {
     /// Annotations on this message.

@@ -46,7 +46,7 @@ final class PhoenixSession {
         let decoded = Result { () throws(DecodeError) -> PhoenixMessage in
             try PhoenixDecoder.decode(bytes[...], opcode: opcode, from: from, serializer: serializer)
         }
-        let verdict = checker.message(ObservedMessage(seq: seq, time: time, from: from, opcode: opcode, decoded: decoded))
+        let verdict = checker.message(decoded, seq: seq, time: time, from: from, opcode: opcode)
         append(verdict.findings, into: &out)
         out.append(.message(MessageRecord(
             conn: conn, seq: seq, time: time, from: from, opcode: opcode, raw: bytes, decoded: decoded,
