@@ -14,8 +14,8 @@ import Testing
         init(_ executable: URL, _ arguments: [String], in dir: URL) throws {
             stdoutURL = dir.appendingPathComponent(UUID().uuidString + ".out")
             stderrURL = dir.appendingPathComponent(UUID().uuidString + ".err")
-            FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-            FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
             process.executableURL = executable
             process.arguments = arguments
             process.currentDirectoryURL = PhxtapProcess.packageRoot
