@@ -37,7 +37,15 @@ public enum ByteScan {
         let space = SIMD16<UInt8>(repeating: 0x20)
         while i + 16 <= end {
             let v = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-            if any((v .== quote) .| (v .== backslash) .| (v .< space)) { break }
+            let found = (v .== quote) .| (v .== backslash) .| (v .< space)
+            if any(found) {
+                // The mask's lanes are 0 or all ones: read as two words, the first set byte is
+                // the first special one (lane 0 is the lowest byte on every platform Swift runs on).
+                let words = unsafeBitCast(found, to: SIMD2<UInt64>.self)
+                let low = UInt64(littleEndian: words[0])
+                if low != 0 { return i + low.trailingZeroBitCount >> 3 }
+                return i + 8 + UInt64(littleEndian: words[1]).trailingZeroBitCount >> 3
+            }
             i += 16
         }
         while i + 8 <= end {

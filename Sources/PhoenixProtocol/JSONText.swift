@@ -27,34 +27,58 @@ public enum JSONText {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Appends escaped bytes (no quotes) to an array; `escape` does the work.
     static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        guard let base = bytes.baseAddress else { return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: escapedCapacity(bytes.count)) { scratch in
+            guard let destination = scratch.baseAddress else { return }
+            let written = escape(bytes, into: destination)
+            out.append(contentsOf: UnsafeBufferPointer(start: destination, count: written))
+        }
+    }
+
+    /// The most bytes `escape` can write for `count` input bytes (a control character takes six).
+    public static func escapedCapacity(_ count: Int) -> Int { count * 6 }
+
+    /// Writes `bytes` escaped for the inside of a JSON string literal to `destination`, which must
+    /// have room for `escapedCapacity(bytes.count)` bytes; returns how many it wrote. Escapes
+    /// what JSON requires (`"`, `\`, control characters); everything else, including non-ASCII,
+    /// is copied as is, a plain run at a time.
+    public static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into destination: UnsafeMutablePointer<UInt8>) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
         let raw = UnsafeRawPointer(base)
         let count = bytes.count
         var i = 0
+        var out = 0
         while true {
-            // Copy the run that needs no escape in one piece, then escape the byte that ends it.
             let special = ByteScan.firstJSONSpecial(raw, from: i, to: count)
-            if special > i { out.append(contentsOf: UnsafeBufferPointer(start: base + i, count: special - i)) }
-            guard special < count else { return }
+            if special > i {
+                (destination + out).update(from: base + i, count: special - i)
+                out += special - i
+            }
+            guard special < count else { return out }
             let b = base[special]
             i = special + 1
-            out.append(UInt8(ascii: "\\"))
+            destination[out] = UInt8(ascii: "\\")
+            let short: UInt8
             switch b {
-            case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
-            case 0x0A: out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "t"))
-            case 0x08: out.append(UInt8(ascii: "b"))
-            case 0x0C: out.append(UInt8(ascii: "f"))
+            case UInt8(ascii: "\""): short = UInt8(ascii: "\"")
+            case UInt8(ascii: "\\"): short = UInt8(ascii: "\\")
+            case 0x0A: short = UInt8(ascii: "n")
+            case 0x0D: short = UInt8(ascii: "r")
+            case 0x09: short = UInt8(ascii: "t")
+            case 0x08: short = UInt8(ascii: "b")
+            case 0x0C: short = UInt8(ascii: "f")
             default:
-                out.append(UInt8(ascii: "u"))
-                out.append(0x30)
-                out.append(0x30)
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 0xF)])
+                destination[out + 1] = UInt8(ascii: "u")
+                destination[out + 2] = UInt8(ascii: "0")
+                destination[out + 3] = UInt8(ascii: "0")
+                destination[out + 4] = hex[Int(b >> 4)]
+                destination[out + 5] = hex[Int(b & 0xF)]
+                out += 6
+                continue
             }
+            destination[out + 1] = short
+            out += 2
         }
     }
 }

@@ -1,5 +1,5 @@
 import PhoenixChecker
-import PhoenixProtocol
+public import PhoenixProtocol
 
 /// Writes transcript records as `phxtap/1` JSON Lines (DESIGN.md, "Transcript format").
 ///
@@ -13,10 +13,10 @@ public enum JSONLinesEncoder {
 
     /// Appends one record's line to `buffer`: what a long transcript uses, so that its lines
     /// share one buffer instead of each allocating its own.
-    public static func append(_ record: TranscriptRecord, to buffer: inout [UInt8]) {
+    public static func append(_ record: TranscriptRecord, to buffer: ByteOutput) {
         switch record {
-        case .message(let r): buffer = message(r, appendingTo: &buffer).finishedLine()
-        default: buffer.append(contentsOf: line(record))
+        case .message(let r): message(r, appendingTo: buffer).finishLine()
+        default: buffer.append(line(record))
         }
     }
 
@@ -25,8 +25,7 @@ public enum JSONLinesEncoder {
         case .session(let r): return session(r)
         case .open(let r): return open(r)
         case .message(let r):
-            var empty: [UInt8] = []
-            return message(r, appendingTo: &empty)
+            return message(r, appendingTo: ByteOutput(capacity: r.raw.count * 2 + 256))
         case .annotation(let r): return annotation(r)
         case .close(let r): return close(r)
         case .summary(let r): return summary(r)
@@ -65,12 +64,11 @@ public enum JSONLinesEncoder {
     /// The message fields of a transcript line without its place in a transcript (no type,
     /// conn, seq or time): what `phxtap decode` prints for a single frame.
     public static func messageFields(_ record: MessageRecord) -> [UInt8] {
-        var empty: [UInt8] = []
-        return message(record, inTranscript: false, appendingTo: &empty).finished()
+        return message(record, inTranscript: false, appendingTo: ByteOutput(capacity: record.raw.count * 2 + 256)).finished()
     }
 
-    private static func message(_ r: MessageRecord, inTranscript: Bool = true, appendingTo buffer: inout [UInt8]) -> JSONObjectWriter {
-        var w = JSONObjectWriter(appendingTo: &buffer, expectedSize: r.raw.count * 2 + 256)
+    private static func message(_ r: MessageRecord, inTranscript: Bool = true, appendingTo buffer: ByteOutput) -> JSONObjectWriter {
+        var w = JSONObjectWriter(appendingTo: buffer)
         if inTranscript {
             w.string("type", "message")
             w.int("conn", r.conn)

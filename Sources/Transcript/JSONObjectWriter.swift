@@ -2,148 +2,131 @@ import PhoenixProtocol
 
 /// Builds one JSON object into a byte buffer, keys in the order they are added. The writers
 /// use it so that every line of a format has a stable, documented key order.
-struct JSONObjectWriter {
-    private(set) var bytes: [UInt8]
+///
+/// Not copyable: it writes into a `ByteOutput`, which a long transcript shares between all its
+/// lines, and two copies of one writer would interleave their keys in it.
+struct JSONObjectWriter: ~Copyable {
+    private let out: ByteOutput
+    /// Where this object's `{` is in `out`.
+    private let start: Int
     private var empty = true
 
     init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
-        bytes.append(UInt8(ascii: "{"))
+        self.init(appendingTo: ByteOutput(capacity: capacity))
     }
 
-    /// Starts an object at the end of `buffer`, which it takes over (no copy) until
-    /// `finishedLine()` hands it back: lines of a long transcript share one buffer.
-    /// `expectedSize` reserves room for the object, growing the buffer geometrically.
-    init(appendingTo buffer: inout [UInt8], expectedSize: Int) {
-        bytes = []
-        swap(&bytes, &buffer)
-        let needed = bytes.count + expectedSize
-        if bytes.capacity < needed { bytes.reserveCapacity(max(needed, bytes.capacity * 2)) }
-        bytes.append(UInt8(ascii: "{"))
+    /// Starts an object at the end of `out`: lines of a long transcript share one buffer.
+    init(appendingTo out: ByteOutput) {
+        self.out = out
+        start = out.count
+        out.append(UInt8(ascii: "{"))
     }
 
     private mutating func key(_ name: StaticString) {
-        if !empty { bytes.append(UInt8(ascii: ",")) }
+        out.appendKey(name, first: empty)
         empty = false
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
     }
 
     /// A key chosen at run time (query parameter names).
     mutating func dynamicString(_ name: String, _ value: String) {
-        if !empty { bytes.append(UInt8(ascii: ",")) }
+        if !empty { out.append(UInt8(ascii: ",")) }
         empty = false
-        JSONText.appendQuoted(name, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        JSONText.appendQuoted(value, to: &bytes)
+        out.appendQuoted(name)
+        out.append(UInt8(ascii: ":"))
+        out.appendQuoted(value)
     }
 
     /// A JSON string from UTF-8 bytes already known to be valid (text frames).
     mutating func jsonString(_ name: StaticString, _ utf8: [UInt8]) {
         key(name)
-        JSONText.appendQuoted(bytes: utf8[...], to: &bytes)
+        utf8.withUnsafeBufferPointer { out.appendQuoted($0) }
     }
 
     mutating func string(_ name: StaticString, _ value: String) {
         key(name)
-        JSONText.appendQuoted(value, to: &bytes)
+        out.appendQuoted(value)
     }
 
     mutating func int(_ name: StaticString, _ value: Int) {
         key(name)
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        Self.appendDigits(UInt64(value.magnitude), minimumWidth: 1, to: &bytes)
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        out.appendDigits(UInt64(value.magnitude))
     }
 
     /// Times and durations: seconds with microsecond precision, the resolution of pcap.
     mutating func seconds(_ name: StaticString, _ value: Double) {
         key(name)
-        Self.appendSeconds(value, to: &bytes)
-    }
-
-    /// `formatSeconds` without building a string (every message line has a time).
-    static func appendSeconds(_ value: Double, to out: inout [UInt8]) {
         guard value.isFinite, abs(value) < 9e12 else {
-            out.append(contentsOf: formatSeconds(value).utf8)
+            out.append(Array(Self.formatSeconds(value).utf8))
             return
         }
         let micros = Int64((value * 1_000_000).rounded())
         if micros < 0 { out.append(UInt8(ascii: "-")) }
         let magnitude = micros.magnitude
-        appendDigits(magnitude / 1_000_000, minimumWidth: 1, to: &out)
+        out.appendDigits(magnitude / 1_000_000)
         out.append(UInt8(ascii: "."))
-        appendDigits(magnitude % 1_000_000, minimumWidth: 6, to: &out)
-    }
-
-    static func appendDigits(_ n: UInt64, minimumWidth: Int, to out: inout [UInt8]) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var rest = n
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-                count += 1
-            } while rest > 0 || count < minimumWidth
-            for k in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[k]) }
-        }
+        out.appendDigits(magnitude % 1_000_000, minimumWidth: 6)
     }
 
     mutating func null(_ name: StaticString) {
         key(name)
-        bytes.append(contentsOf: "null".utf8)
+        out.append("null")
     }
 
     /// Writes already-valid JSON text verbatim (payloads, as they were on the wire).
-    mutating func rawJSON(_ name: StaticString, _ json: some Sequence<UInt8>) {
+    mutating func rawJSON(_ name: StaticString, _ json: some Collection<UInt8>) {
         key(name)
-        bytes.append(contentsOf: json)
+        out.append(json)
     }
 
     mutating func base64(_ name: StaticString, _ data: some Collection<UInt8>) {
         key(name)
-        bytes.append(UInt8(ascii: "\""))
-        Base64.append(data, to: &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        var encoded: [UInt8] = [UInt8(ascii: "\"")]
+        encoded.reserveCapacity(data.count * 4 / 3 + 6)
+        Base64.append(data, to: &encoded)
+        encoded.append(UInt8(ascii: "\""))
+        out.append(encoded)
     }
 
     mutating func ref(_ name: StaticString, _ ref: Ref?) {
         key(name)
         switch ref {
-        case .string(let s): JSONText.appendQuoted(s, to: &bytes)
-        case .number(let text), .other(let text): bytes.append(contentsOf: text.utf8)
-        case nil: bytes.append(contentsOf: "null".utf8)
+        case .string(let s): out.appendQuoted(s)
+        case .number(let text), .other(let text): out.append(Array(text.utf8))
+        case nil: out.append("null")
         }
     }
 
-    mutating func object(_ name: StaticString, _ object: JSONObjectWriter) {
+    mutating func object(_ name: StaticString, _ object: borrowing JSONObjectWriter) {
         key(name)
-        bytes.append(contentsOf: object.finished())
+        out.append(object.finished())
     }
 
     mutating func array(_ name: StaticString, _ elements: [[UInt8]]) {
         key(name)
-        bytes.append(UInt8(ascii: "["))
+        out.append(UInt8(ascii: "["))
         for (i, e) in elements.enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: e)
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(e)
         }
-        bytes.append(UInt8(ascii: "]"))
+        out.append(UInt8(ascii: "]"))
     }
 
-    /// The object text, closed.
-    func finished() -> [UInt8] { bytes + [UInt8(ascii: "}")] }
+    /// The object text, closed (a copy: the writer stays open).
+    func finished() -> [UInt8] { out.bytes(from: start) + [UInt8(ascii: "}")] }
 
-    /// Closes the object (and the line) in place and hands over the bytes without a copy.
+    /// Closes the object and the line in the shared buffer.
+    consuming func finishLine() {
+        out.append(UInt8(ascii: "}"))
+        out.append(0x0A)
+    }
+
+    /// Closes the object and the line, and returns the line's bytes.
     consuming func finishedLine() -> [UInt8] {
-        bytes.append(UInt8(ascii: "}"))
-        bytes.append(0x0A)
-        return bytes
+        let out = self.out
+        let start = self.start
+        finishLine()
+        return out.bytes(from: start)
     }
 
     /// `1795947057.280528`: fixed six decimals, no exponent, whatever the magnitude.

@@ -1,3 +1,4 @@
+import PhoenixProtocol
 import Transcript
 
 /// Writes transcript records in the chosen format. Text and JSON Lines go out one line each,
@@ -12,7 +13,7 @@ final class RecordWriter {
     private var document: [TranscriptRecord] = []
     /// JSON Lines not yet handed to `output`: formatting into one buffer and writing it in
     /// large pieces is what keeps a transcript of millions of lines cheap.
-    private var pendingLines: [UInt8] = []
+    private let pendingLines = ByteOutput(capacity: pendingLimit + (1 << 16))
     private static let pendingLimit = 1 << 20
 
     /// `payloadRedactor` redacts message payloads and subprotocols (exports); connection
@@ -37,7 +38,7 @@ final class RecordWriter {
     private func emit(_ record: TranscriptRecord) {
         switch format {
         case .jsonl:
-            JSONLinesEncoder.append(record, to: &pendingLines)
+            JSONLinesEncoder.append(record, to: pendingLines)
             if output.flushEachLine || pendingLines.count >= Self.pendingLimit { writePendingLines() }
         case .text:
             output.writeLine(renderer.render(record))
@@ -52,8 +53,8 @@ final class RecordWriter {
     }
 
     private func writePendingLines() {
-        output.write(pendingLines)
-        pendingLines.removeAll(keepingCapacity: true)
+        pendingLines.withUnsafeBytes { output.write($0) }
+        pendingLines.removeAll()
     }
 
     func flush() {

@@ -71,7 +71,11 @@ final class LineOutput {
     var wantsColor: Bool { Terminal.wantsColor(fd: fileno(file)) }
 
     func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { _ = fwrite($0.baseAddress, 1, $0.count, file) }
+        bytes.withUnsafeBytes { write($0) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        _ = fwrite(bytes.baseAddress, 1, bytes.count, file)
         if flushEachLine { fflush(file) }
     }
 
