@@ -5,10 +5,11 @@ import PhoenixProtocol
 extension ConnectionChecker {
     mutating func clientMessage(_ message: PhoenixMessage, _ m: MessagePlace, _ verdict: inout MessageVerdict) {
         var notes: [Annotation] = []
-        let nonString = [("ref", message.ref), ("join_ref", message.joinRef)].compactMap { name, ref in
-            ref.flatMap { $0.isString ? nil : "\(name) \($0.jsonText)" }
-        }
-        if !nonString.isEmpty {
+        // Checked before building any text: this runs for every client message.
+        if message.ref?.isString == false || message.joinRef?.isString == false {
+            let nonString = [("ref", message.ref), ("join_ref", message.joinRef)].compactMap { name, ref in
+                ref.flatMap { $0.isString ? nil : "\(name) \($0.jsonText)" }
+            }
             notes += note("non-string-ref", "\(nonString.joined(separator: " and ")) is not a string; phoenix.js compares refs with === and will not match a string against it")
         }
         if let ref = message.ref {

@@ -4,6 +4,12 @@
 /// payload, so the scanner can *skip* a value (checking it is valid JSON) and report its byte
 /// range instead of building it. That is most of the decoder's speed. Offsets are relative to
 /// the start of `bytes`, which is also what error messages report.
+/// Where a reply payload's `status` and `response` values lie, found while skipping it.
+struct ReplyMembers {
+    var status: Range<Int>?
+    var response: Range<Int>?
+}
+
 struct JSONScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     var index: Int = 0
@@ -57,24 +63,7 @@ struct JSONScanner {
         case UInt8(ascii: "\""):
             try skipString()
         case UInt8(ascii: "{"):
-            guard depth < Self.maxDepth else { throw fail("nesting of at most \(Self.maxDepth) levels") }
-            index += 1
-            if peek() == UInt8(ascii: "}") {
-                index += 1
-            } else {
-                while true {
-                    skipWhitespace()
-                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("a string key") }
-                    try skipString()
-                    try expect(UInt8(ascii: ":"), "':'")
-                    _ = try skipValue(depth: depth + 1)
-                    skipWhitespace()
-                    guard index < bytes.count else { throw fail("',' or '}'") }
-                    if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                    if bytes[index] == UInt8(ascii: "}") { index += 1; break }
-                    throw fail("',' or '}'")
-                }
-            }
+            try skipObject(depth: depth, replyMembers: nil)
         case UInt8(ascii: "["):
             guard depth < Self.maxDepth else { throw fail("nesting of at most \(Self.maxDepth) levels") }
             index += 1
@@ -99,6 +88,64 @@ struct JSONScanner {
             throw fail("a value")
         }
         return start..<index
+    }
+
+    /// Skips the object at `index`, and notes where its `status` (when a string) and `response`
+    /// members are if `replyMembers` is given: a server reply is split while it is validated,
+    /// instead of being scanned a second time. A repeated key counts for its last occurrence.
+    mutating func skipObject(depth: Int, replyMembers: UnsafeMutablePointer<ReplyMembers>?) throws(DecodeError) {
+        guard depth < Self.maxDepth else { throw fail("nesting of at most \(Self.maxDepth) levels") }
+        index += 1
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("a string key") }
+            let keyStart = index
+            let escaped = try skipString()
+            let key = keyStart..<index
+            try expect(UInt8(ascii: ":"), "':'")
+            let value = try skipValue(depth: depth + 1)
+            if let replyMembers {
+                switch memberName(key, escaped: escaped) {
+                case .status where bytes[value.lowerBound] == UInt8(ascii: "\""): replyMembers.pointee.status = value
+                case .response: replyMembers.pointee.response = value
+                default: break
+                }
+            }
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("',' or '}'") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; break }
+            throw fail("',' or '}'")
+        }
+    }
+
+    private enum ReplyMember { case status, response, other }
+
+    /// Which reply member the key string at `key` (quotes included) names.
+    private func memberName(_ key: Range<Int>, escaped: Bool) -> ReplyMember {
+        let start = key.lowerBound
+        if escaped {
+            // Rare enough to decode: `"st\u0061tus"` is still `status`.
+            switch decodeString(key) {
+            case "status": return .status
+            case "response": return .response
+            default: return .other
+            }
+        }
+        func named(_ word: StaticString) -> Bool {
+            let n = word.utf8CodeUnitCount
+            guard key.count == n + 2 else { return false }
+            let p = word.utf8Start
+            for k in 0..<n where bytes[start + 1 + k] != p[k] { return false }
+            return true
+        }
+        if named("status") { return .status }
+        if named("response") { return .response }
+        return .other
     }
 
     private mutating func skipLiteral(_ word: StaticString) throws(DecodeError) {

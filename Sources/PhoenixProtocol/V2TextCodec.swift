@@ -15,11 +15,25 @@ enum V2TextCodec {
         }
         scanner.index += 1
         var elements = ElementRanges()
+        var replyMembers = ReplyMembers()
+        var splitsReply = false
         if scanner.peek() == UInt8(ascii: "]") {
             scanner.index += 1
         } else {
             while true {
-                elements.append(try scanner.skipValue(depth: 1))
+                if elements.count == 4, direction == .server, scanner.peek() == UInt8(ascii: "{"),
+                    EnvelopeField.isReplyEvent(scanner, elements[3])
+                {
+                    // A server reply's payload is split into status and response as it is skipped.
+                    let start = scanner.index
+                    try withUnsafeMutablePointer(to: &replyMembers) { (members) throws(DecodeError) in
+                        try scanner.skipObject(depth: 1, replyMembers: members)
+                    }
+                    elements.append(start..<scanner.index)
+                    splitsReply = true
+                } else {
+                    elements.append(try scanner.skipValue(depth: 1))
+                }
                 guard let next = scanner.peek() else { throw scanner.fail("',' or ']'") }
                 scanner.index += 1
                 if next == UInt8(ascii: "]") { break }
@@ -36,17 +50,25 @@ enum V2TextCodec {
         let event = try EnvelopeField.string(scanner, elements[3], field: "event")
         let base = frame.startIndex
         let payloadRange = elements[4]
-        var message = PhoenixMessage(
+        var reply: Reply?
+        if splitsReply {
+            if let status = replyMembers.status, let response = replyMembers.response {
+                reply = Reply(status: scanner.decodeString(status),
+                              response: .json(frame[(base + response.lowerBound)..<(base + response.upperBound)]))
+            }
+        } else if direction == .server, event == ReservedEvent.reply.rawValue {
+            // The event was written with escapes: split the payload in a second pass.
+            reply = PhoenixDecoder.splitReply(frame, buffer, payload: payloadRange)
+        }
+        let message = PhoenixMessage(
             joinRef: EnvelopeField.ref(scanner, elements[0]),
             ref: EnvelopeField.ref(scanner, elements[1]),
             topic: topic,
             event: event,
             payload: .json(frame[(base + payloadRange.lowerBound)..<(base + payloadRange.upperBound)]),
+            reply: reply,
             layout: .v2Array(extraElements: elements.extra.map { EnvelopeField.text(scanner, $0) })
         )
-        if direction == .server, event == ReservedEvent.reply.rawValue {
-            message.reply = PhoenixDecoder.splitReply(frame, buffer, payload: payloadRange)
-        }
         return message
     }
 }
@@ -93,6 +115,15 @@ enum EnvelopeField {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(text(scanner, range))
         default: return .other(text(scanner, range))
         }
+    }
+
+    /// Whether the element at `range` is the string `"phx_reply"` (as written by Phoenix, unescaped).
+    static func isReplyEvent(_ scanner: JSONScanner, _ range: Range<Int>) -> Bool {
+        let word: StaticString = "\"phx_reply\""
+        guard range.count == word.utf8CodeUnitCount else { return false }
+        let p = word.utf8Start
+        for k in 0..<range.count where scanner.bytes[range.lowerBound + k] != p[k] { return false }
+        return true
     }
 
     static func string(_ scanner: JSONScanner, _ range: Range<Int>, field: String) throws(DecodeError) -> String {
