@@ -1,0 +1,41 @@
+import PhoenixProtocol
+import Testing
+
+/// The transcript's output buffer against the array-based writers it replaced.
+@Suite struct ByteOutputTests {
+    @Test func escapesLikeTheArrayWriterWhateverTheBytes() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x00, 0x08, 0x09, 0x0A, 0x0C, 0x0D, 0x1F, 0x20, 0x22, 0x2F, 0x5C, 0x61, 0x7F, 0xC3, 0xA9]
+        let out = ByteOutput(capacity: 16)
+        for _ in 0..<5_000 {
+            let length = Int.random(in: 0...100, using: &generator)
+            let bytes = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
+            var expected: [UInt8] = []
+            JSONText.appendQuoted(bytes: bytes[...], to: &expected)
+            out.removeAll()
+            bytes.withUnsafeBufferPointer { out.appendQuoted($0) }
+            #expect(out.bytes() == expected)
+            // A JSON parser reads back exactly the bytes that went in.
+            let decoded = try? JSONValue.parse(out.bytes()[...])
+            if case .string(let s)? = decoded { #expect(Array(s.utf8) == bytes || !UTF8Validation.isValid(bytes)) }
+        }
+    }
+
+    @Test func writesDigitsKeysAndGrowsPastItsCapacity() {
+        let out = ByteOutput(capacity: 16)
+        out.appendKey("conn", first: true)
+        out.appendDigits(0)
+        out.appendKey("seq", first: false)
+        out.appendDigits(18_446_744_073_709_551_615)
+        out.appendKey("micros", first: false)
+        out.appendDigits(42, minimumWidth: 6)
+        out.append(UInt8(ascii: "!"))
+        #expect(String(decoding: out.bytes(), as: UTF8.self) == #""conn":0,"seq":18446744073709551615,"micros":000042!"#)
+        let prefix = out.count
+        let long = [UInt8](repeating: UInt8(ascii: "a"), count: 100_000)
+        long.withUnsafeBytes { out.append($0) }
+        #expect(out.count == prefix + 100_000)
+        let grownIntact = out.bytes(from: prefix) == long
+        #expect(grownIntact)
+    }
+}
