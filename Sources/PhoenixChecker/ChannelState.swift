@@ -44,6 +44,14 @@ struct ChannelState: Sendable {
         isLiveView = topic.hasPrefix("lv:") || topic.hasPrefix("lvu:")
     }
 
+    /// Marks the channel used at `time` and returns what a push is checked against. Called on
+    /// the dictionary's storage (`&channels.values[i]`): reading a field through the values'
+    /// subscript would copy the whole state first.
+    static func touch(_ channel: inout ChannelState, at time: Double) -> (phase: ChannelPhase, joinRef: Ref?) {
+        channel.lastUsed = time
+        return (channel.phase, channel.joinRef)
+    }
+
     /// True while the server has a channel process for the topic.
     var isOpen: Bool { phase == .joining || phase == .joined || phase == .leaving }
 

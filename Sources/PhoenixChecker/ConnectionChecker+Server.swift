@@ -104,12 +104,13 @@ extension ConnectionChecker {
             }
             return
         }
-        guard let pending = outstanding[ref], pending.topic == topic else {
+        // One hash lookup finds and removes the push (this runs for every reply).
+        guard let index = outstanding.index(forKey: ref), outstanding.values[index].topic == topic else {
             verdict.annotations += orphan(ref, topic, m)
             lateJoinReply(message, ref: ref)
             return
         }
-        outstanding[ref] = nil
+        let pending = outstanding.remove(at: index).value
         remember(pending, .replied)
         verdict.replyTo = pending.seq
         verdict.roundTrip = m.time - pending.time

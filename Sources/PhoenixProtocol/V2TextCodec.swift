@@ -60,7 +60,7 @@ enum V2TextCodec {
             // The event was written with escapes: split the payload in a second pass.
             reply = PhoenixDecoder.splitReply(frame, buffer, payload: payloadRange)
         }
-        let message = PhoenixMessage(
+        return PhoenixMessage(
             joinRef: EnvelopeField.ref(scanner, elements[0]),
             ref: EnvelopeField.ref(scanner, elements[1]),
             topic: topic,
@@ -69,7 +69,6 @@ enum V2TextCodec {
             reply: reply,
             layout: .v2Array(extraElements: elements.extra.map { EnvelopeField.text(scanner, $0) })
         )
-        return message
     }
 }
 
