@@ -110,6 +110,31 @@ public final class ByteOutput {
         state.pointee.used += width
     }
 
+    /// Appends `n / 10^decimals`, a point, and the remainder zero-padded to `decimals` digits:
+    /// `1795953267.183617` for n = 1795953267183617 and 6 decimals (`decimals` at most 20).
+    public func appendFixedPoint(_ n: UInt64, decimals: Int) {
+        reserve(42)
+        // Written backwards into the end of a 42-byte window, then moved into place.
+        let window = state.pointee.base + state.pointee.used
+        var position = 42
+        var rest = n
+        for _ in 0..<decimals {
+            position -= 1
+            window[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        }
+        position -= 1
+        window[position] = UInt8(ascii: ".")
+        repeat {
+            position -= 1
+            window[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        } while rest > 0
+        let length = 42 - position
+        window.update(from: window + position, count: length)
+        state.pointee.used += length
+    }
+
     /// Appends `"name":`, with a comma first unless `first`: an object key, in one bounds check.
     @inlinable
     public func appendKey(_ name: StaticString, first: Bool) {

@@ -29,6 +29,7 @@ public enum ByteScan {
 
     /// The offset of the first byte in `start..<end` that a JSON string cannot hold as is
     /// (`"`, `\`, a control character), or `end`.
+    @inline(__always)
     public static func firstJSONSpecial(_ base: UnsafeRawPointer, from start: Int, to end: Int) -> Int {
         var i = start
         // 16 bytes per step with vector compares (SSE2 and NEON have them all).

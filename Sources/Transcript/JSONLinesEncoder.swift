@@ -69,14 +69,15 @@ public enum JSONLinesEncoder {
 
     private static func message(_ r: MessageRecord, inTranscript: Bool = true, appendingTo buffer: ByteOutput) -> JSONObjectWriter {
         var w = JSONObjectWriter(appendingTo: buffer)
+        // Members whose value is one of a few constants are written whole: every line has them.
         if inTranscript {
-            w.string("type", "message")
+            w.member(#""type":"message""#)
             w.int("conn", r.conn)
             w.int("seq", r.seq)
             w.seconds("time", r.time)
         }
-        w.string("from", r.from.rawValue)
-        w.string("opcode", r.opcode.rawValue)
+        w.member(r.from == .client ? #""from":"client""# : #""from":"server""#)
+        w.member(r.opcode == .text ? #""opcode":"text""# : #""opcode":"binary""#)
         w.int("size", r.raw.count)
         if r.transport != .websocket { w.string("transport", r.transport.rawValue) }
         // A decoded text frame was validated as UTF-8 by the decoder already.

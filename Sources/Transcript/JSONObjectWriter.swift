@@ -27,6 +27,14 @@ struct JSONObjectWriter: ~Copyable {
         empty = false
     }
 
+    /// A whole member, key and value, written as given (`"from":"client"`): for members whose
+    /// values are a few constants.
+    mutating func member(_ text: StaticString) {
+        if !empty { out.append(UInt8(ascii: ",")) }
+        empty = false
+        out.append(text)
+    }
+
     /// A key chosen at run time (query parameter names).
     mutating func dynamicString(_ name: String, _ value: String) {
         if !empty { out.append(UInt8(ascii: ",")) }
@@ -62,10 +70,7 @@ struct JSONObjectWriter: ~Copyable {
         }
         let micros = Int64((value * 1_000_000).rounded())
         if micros < 0 { out.append(UInt8(ascii: "-")) }
-        let magnitude = micros.magnitude
-        out.appendDigits(magnitude / 1_000_000)
-        out.append(UInt8(ascii: "."))
-        out.appendDigits(magnitude % 1_000_000, minimumWidth: 6)
+        out.appendFixedPoint(micros.magnitude, decimals: 6)
     }
 
     mutating func null(_ name: StaticString) {
