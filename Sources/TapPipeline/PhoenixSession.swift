@@ -49,7 +49,7 @@ final class PhoenixSession {
         let verdict = checker.message(decoded, seq: seq, time: time, from: from, opcode: opcode)
         append(verdict.findings, into: &out)
         out.append(.message(MessageRecord(
-            conn: conn, seq: seq, time: time, from: from, opcode: opcode, raw: bytes, decoded: decoded,
+            conn: conn, seq: seq, time: time, from: from, opcode: opcode, raw: bytes, decoded: consume decoded,
             replyTo: verdict.replyTo, roundTrip: verdict.roundTrip, transport: transport, annotations: verdict.annotations)))
     }
 

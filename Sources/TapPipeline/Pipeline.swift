@@ -102,8 +102,9 @@ public struct Pipeline {
     // MARK: - Wire events
 
     private mutating func apply(_ events: [WireEvent], tcp: Int, into out: inout [TranscriptRecord]) {
-        for event in events {
-            switch event {
+        // By index: each event is read where it lies instead of being copied out whole.
+        for i in events.indices {
+            switch events[i] {
             case .request(let head, let body, let time):
                 request(head, body: body.bytes, time: time, tcp: tcp, into: &out)
             case .response(let head, let body, let time):
