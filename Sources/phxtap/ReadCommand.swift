@@ -54,7 +54,7 @@ struct ReadCommand: ParsableCommand {
         let format = outputOptions.format ?? (output.isTerminal ? .text : .jsonl)
         let writer = ParallelRecordWriter(RecordWriter(
             output: output, format: format, filter: filterOptions.filter,
-            payloadRedactor: format.isExport ? outputOptions.redactor : nil))
+            payloadRedactor: format.isExport ? outputOptions.redactor : nil, writesInBackground: true))
         var pipeline = Pipeline(options: PipelineOptions(
             checker: checkerOptions.checkerOptions, assumeWebSocketPorts: Set(assumeWebsocket),
             redactor: outputOptions.redactor))

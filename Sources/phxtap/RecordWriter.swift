@@ -13,13 +13,22 @@ final class RecordWriter {
     private var document: [TranscriptRecord] = []
     /// JSON Lines not yet handed to `output`: formatting into one buffer and writing it in
     /// large pieces is what keeps a transcript of millions of lines cheap.
-    private let pendingLines = ByteOutput(capacity: pendingLimit + (1 << 16))
+    private var pendingLines = ByteOutput(capacity: pendingLimit + (1 << 16))
     private static let pendingLimit = 1 << 20
+    /// Set for long offline runs: full buffers are written on a thread of their own.
+    private let background: BackgroundOutput?
 
     /// `payloadRedactor` redacts message payloads and subprotocols (exports); connection
     /// parameters are the pipeline's to redact.
-    init(output: LineOutput, format: OutputFormat?, filter: RecordFilter = RecordFilter(), payloadRedactor: Redactor? = nil) {
+    /// `writesInBackground` hands full JSON Lines buffers to a thread of their own (`read`); live
+    /// output is written where it is formatted, as soon as it is flushed.
+    init(
+        output: LineOutput, format: OutputFormat?, filter: RecordFilter = RecordFilter(), payloadRedactor: Redactor? = nil,
+        writesInBackground: Bool = false
+    ) {
         self.output = output
+        background = writesInBackground && !output.flushEachLine
+            ? BackgroundOutput(output, capacity: Self.pendingLimit + (1 << 16)) : nil
         self.format = format ?? (output.isTerminal ? .text : .jsonl)
         self.renderer = TextRenderer(color: output.wantsColor)
         self.filter = filter
@@ -53,8 +62,12 @@ final class RecordWriter {
     }
 
     private func writePendingLines() {
-        pendingLines.withUnsafeBytes { output.write($0) }
-        pendingLines.removeAll()
+        if let background {
+            pendingLines = background.hand(pendingLines)
+        } else {
+            pendingLines.withUnsafeBytes { output.write($0) }
+            pendingLines.removeAll()
+        }
     }
 
     func flush() {
@@ -70,6 +83,10 @@ final class RecordWriter {
         case .text:
             break
         }
-        output.flush()
+        if let background {
+            background.flush()  // waits for the buffers in flight, then flushes on their thread
+        } else {
+            output.flush()
+        }
     }
 }

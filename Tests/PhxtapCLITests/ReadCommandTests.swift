@@ -48,6 +48,37 @@ import Testing
         #expect(records.filter { $0["type"] as? String == "message" }.allSatisfy { $0["decode_error"] == nil })
     }
 
+    /// A transcript of several megabytes goes out through several buffers written on a thread of
+    /// their own: nothing may be lost, doubled or reordered on the way, to stdout or to `-o`.
+    @Test func aLongTranscriptIsWrittenWholeAndInOrder() throws {
+        let copies = 12  // binary.pcap gives about 0.9 MB: well past the 1 MiB buffers, three of which circulate
+        let inputs = Array(repeating: "Captures/binary.pcap", count: copies)
+        let single = try Self.transcript(try PhxtapProcess.run(["read", "--format", "jsonl", "Captures/binary.pcap"]))
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-long-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let toStdout = try PhxtapProcess.run(["read", "--format", "jsonl"] + inputs)
+        let toFile = try PhxtapProcess.run(["read", "--format", "jsonl", "-o", out.path] + inputs)
+        #expect(toStdout.status == 0 && toFile.status == 0, "\(toStdout.stderr)\(toFile.stderr)")
+        let fileText = try String(contentsOf: out, encoding: .utf8)
+        #expect(fileText == toStdout.stdout)
+        let records = try Self.transcript(toStdout)
+        // The session line, each copy's records but its own session and summary, one summary.
+        #expect(records.count == 2 + copies * (single.count - 2))
+        #expect(records.last?["type"] as? String == "summary")
+        let seqs = records.compactMap { r -> (Int, Int)? in
+            guard r["type"] as? String == "message" else { return nil }
+            return (r["conn"] as! Int, r["seq"] as! Int)
+        }
+        let perCopy = single.filter { $0["type"] as? String == "message" }.count
+        #expect(seqs.count == copies * perCopy)
+        // Within each connection, message numbers run 1, 2, 3... without a gap or a repeat.
+        var next: [Int: Int] = [:]
+        for (conn, seq) in seqs {
+            #expect(seq == next[conn, default: 1], "conn \(conn) seq \(seq)")
+            next[conn] = seq + 1
+        }
+    }
+
     @Test func cleanTrafficHasNoErrorsOrWarnings() throws {
         for capture in ["basic", "binary", "heartbeat", "liveview", "longpoll", "presence", "v1"] {
             let run = try PhxtapProcess.run(["read", "--format", "jsonl", "--fail-on", "warning", "Captures/\(capture).pcap"])
