@@ -74,22 +74,24 @@ let package = Package(
             name: "checker-bench", dependencies: ["PhoenixProtocol", "PhoenixChecker"], path: "bench/checker-bench",
             swiftSettings: strictSwift),
 
-        .testTarget(name: "PhoenixProtocolTests", dependencies: ["PhoenixProtocol"], swiftSettings: strictSwift),
+        // Helpers shared by the test targets (not a product).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSwift),
+        .testTarget(name: "PhoenixProtocolTests", dependencies: ["PhoenixProtocol", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(
             name: "PhoenixCheckerTests",
-            dependencies: ["PhoenixChecker", "PhoenixProtocol"],
+            dependencies: ["PhoenixChecker", "PhoenixProtocol", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "WebSocketWireTests",
-            dependencies: ["WebSocketWire", "PhoenixProtocol", "CZlib"],
+            dependencies: ["WebSocketWire", "PhoenixProtocol", "CZlib", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "PcapSourceTests",
-            dependencies: ["PcapSource", "TapPipeline", "PhoenixProtocol"],
+            dependencies: ["PcapSource", "TapPipeline", "PhoenixProtocol", "TestSupport"],
             exclude: ["Fixtures", "make_fixtures.py", "record_exchange.py"],
             swiftSettings: strictSwift
         ),

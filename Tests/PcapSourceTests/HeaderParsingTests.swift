@@ -1,5 +1,6 @@
 import PcapSource
 import TapPipeline
+import TestSupport
 import Testing
 
 /// Link, IP and TCP headers, good and malformed, as literal hex.
@@ -124,7 +125,7 @@ import Testing
     }
 
     @Test func garbageNeverCrashesTheDecoder() {
-        var rng = SplitMix64(state: 7)
+        var rng = SplitMix64(seed: 7)
         var decoder = CaptureDecoder()
         var events: [ConnectionEvent] = []
         let linkTypes: [Int32] = [0, 1, 12, 101, 108, 113, 228, 229, 276, 147]

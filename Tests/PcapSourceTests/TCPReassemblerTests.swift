@@ -1,19 +1,8 @@
 import PcapSource
 import PhoenixProtocol
 import TapPipeline
+import TestSupport
 import Testing
-
-/// A small deterministic generator, so shuffled and split inputs are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The reassembler fed byte arrays directly: splits, orders, duplicates, wrap-around, bounds.
 @Suite struct TCPReassemblerTests {
@@ -68,7 +57,7 @@ struct SplitMix64: RandomNumberGenerator {
 
     @Test(arguments: [UInt32(1000), UInt32.max - 1500, UInt32.max])
     func anySplitAnyOrderWithDuplicatesGivesTheSameBytes(start: UInt32) {
-        var rng = SplitMix64(state: UInt64(start))
+        var rng = SplitMix64(seed: UInt64(start))
         let whole = Self.run([Segment(sequence: start, bytes: Self.data, fin: true)], start: start)
         #expect(whole.pieces == [.bytes(Self.data)])
         #expect(whole.finished)
@@ -85,7 +74,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     @Test func overlappingPiecesInAnyOrderGiveEachByteOnce() {
-        var rng = SplitMix64(state: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<20 {
             // Segments at random offsets and lengths covering everything, overlapping freely.
             var segments = Self.cut(Self.data, start: 5, maxSize: 300, using: &rng)
@@ -182,7 +171,7 @@ struct SplitMix64: RandomNumberGenerator {
     @Test func aFloodOfTinyOutOfOrderSegmentsStaysBoundedAndInventsNothing() {
         // 60,000 one-byte segments after a 1-byte hole, in random order: the segment-count bound
         // gives up holes as gaps, and every byte that comes out is the byte at its position.
-        var rng = SplitMix64(state: 9)
+        var rng = SplitMix64(seed: 9)
         let count = 60_000
         let data = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 13) }
         var segments = (1..<count).map { Segment(sequence: UInt32($0), bytes: [data[$0]]) }

@@ -1,25 +1,14 @@
 import PhoenixChecker
 import PhoenixProtocol
+import TestSupport
 import Testing
 
 /// Foreign traffic never traps the checker: random envelopes, refs of every JSON type, times that
 /// jump backwards, closes and LongPoll statuses in any order.
 @Suite struct RobustnessTests {
-    /// A small deterministic generator (SplitMix64), so a failure can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(arguments: [1, 2, 3, 4] as [UInt64])
     func randomTrafficNeverTraps(seed: UInt64) {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(seed: seed)
         var options = CheckerOptions(phoenixVersion: [PhoenixVersion(1, 7, 24), PhoenixVersion(1, 8, 5), .newest][Int(seed % 3)])
         options.maxTopics = 16
         options.maxOutstanding = 64

@@ -1,22 +1,12 @@
 import PhoenixProtocol
+import TestSupport
 import Testing
 
 /// 100,000 random and mutated frames through every decoder: each must return a message or a
 /// typed error, never crash or hang. The generator is seeded, so a failure reproduces.
 @Suite struct FuzzTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func hundredThousandRandomAndMutatedFrames() throws {
-        var rng = SplitMix64(state: 0x5048_5854_4150)
+        var rng = SplitMix64(seed: 0x5048_5854_4150)
         let seeds = try CaptureFixtures.allExpectedMessages().map(\.bytes).filter { $0.count < 4096 }
         let tokens: [[UInt8]] = ["[", "]", "{", "}", "\"", ",", ":", "null", "\\u00", "\\", "1e", "-", "phx_reply", "\"status\"", "\u{FF}"]
             .map { Array($0.utf8) }

@@ -1,5 +1,6 @@
 import Foundation
 import PhoenixProtocol
+import TestSupport
 import Testing
 import WebSocketWire
 

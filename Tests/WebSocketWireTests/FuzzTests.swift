@@ -1,4 +1,5 @@
 import PhoenixProtocol
+import TestSupport
 import Testing
 import WebSocketWire
 

@@ -1,4 +1,5 @@
 import PhoenixProtocol
+import TestSupport
 import WebSocketWire
 
 /// Bytes from hex text; spaces and newlines are ignored so test vectors can be laid out like the wire.
@@ -94,15 +95,3 @@ func messages(_ events: [WireEvent]) -> [String] {
     }
 }
 
-/// A small deterministic generator (SplitMix64), so fuzz runs repeat exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
