@@ -24,35 +24,30 @@ public enum PhoenixDecoder {
         }
     }
 
-    /// Splits a server `phx_reply` JSON payload into status and response. Returns nil when the
-    /// payload is not an object with a string `status` and a `response`.
+    /// Splits a server `phx_reply` JSON payload (already validated) into status and response.
+    /// Returns nil when the payload is not an object with a string `status` and a `response`.
+    /// The V2 decoder finds these members while it validates; this second pass serves V1 and
+    /// replies whose event name was written with escapes.
     static func splitReply(_ frame: Bytes, _ buffer: UnsafeBufferPointer<UInt8>, payload: Range<Int>) -> Reply? {
-        var scanner = JSONScanner(UnsafeBufferPointer(rebasing: buffer[payload]))
-        guard (try? scanner.expect(UInt8(ascii: "{"), "'{'")) != nil else { return nil }
-        var status: String?
-        var response: Range<Int>?
-        if scanner.peek() == UInt8(ascii: "}") { return nil }
-        while true {
-            scanner.skipWhitespace()
-            let keyStart = scanner.index
-            guard keyStart < scanner.bytes.count, scanner.bytes[keyStart] == UInt8(ascii: "\""),
-                (try? scanner.skipString()) != nil
-            else { return nil }
-            let key = scanner.decodeString(keyStart..<scanner.index)
-            guard (try? scanner.expect(UInt8(ascii: ":"), "':'")) != nil, let valueRange = try? scanner.skipValue()
-            else { return nil }
-            if key == "status", scanner.bytes[valueRange.lowerBound] == UInt8(ascii: "\"") {
-                status = scanner.decodeString(valueRange)
-            } else if key == "response" {
-                response = valueRange
+        var scanner = JSONScanner(buffer)
+        scanner.index = payload.lowerBound
+        guard scanner.peek() == UInt8(ascii: "{") else { return nil }
+        var members = ReplyMembers()
+        do {
+            try withUnsafeMutablePointer(to: &members) { (members) throws(DecodeError) in
+                try scanner.skipObject(depth: 0, replyMembers: members)
             }
-            guard let next = scanner.peek() else { return nil }
-            scanner.index += 1
-            if next == UInt8(ascii: "}") { break }
-            guard next == UInt8(ascii: ",") else { return nil }
+        } catch {
+            return nil
         }
-        guard let status, let response else { return nil }
-        let base = frame.startIndex + payload.lowerBound
-        return Reply(status: status, response: .json(frame[(base + response.lowerBound)..<(base + response.upperBound)]))
+        return reply(frame, scanner, members)
+    }
+
+    /// The reply whose members `skipObject` found, if it has both.
+    static func reply(_ frame: Bytes, _ scanner: JSONScanner, _ members: ReplyMembers) -> Reply? {
+        guard let status = members.status, let response = members.response else { return nil }
+        let base = frame.startIndex
+        return Reply(status: scanner.decodeString(status),
+                     response: .json(frame[(base + response.lowerBound)..<(base + response.upperBound)]))
     }
 }

@@ -52,10 +52,7 @@ enum V2TextCodec {
         let payloadRange = elements[4]
         var reply: Reply?
         if splitsReply {
-            if let status = replyMembers.status, let response = replyMembers.response {
-                reply = Reply(status: scanner.decodeString(status),
-                              response: .json(frame[(base + response.lowerBound)..<(base + response.upperBound)]))
-            }
+            reply = PhoenixDecoder.reply(frame, scanner, replyMembers)
         } else if direction == .server, event == ReservedEvent.reply.rawValue {
             // The event was written with escapes: split the payload in a second pass.
             reply = PhoenixDecoder.splitReply(frame, buffer, payload: payloadRange)
