@@ -165,16 +165,20 @@ public struct TCPReassembler: Sendable {
             events.append(.bytes(conn: conn, from: direction, time: time, bytes: bytes))
         }
         if lost > 0 { events.append(.gap(conn: conn, from: direction, time: time, missing: lost)) }
-        advance(to: delivered + Int64(bytes.count + lost))
+        advance(to: delivered + Int64(bytes.count + lost), remembered: bytes.count)
     }
 
     private mutating func reportGap(upTo offset: Int64, time: Double, into events: inout [ConnectionEvent]) {
         owesLeadingGap = false  // the gap says it all
         events.append(.gap(conn: conn, from: direction, time: time, missing: Int(offset - delivered)))
-        advance(to: offset)
+        advance(to: offset, remembered: 0)
     }
 
-    private mutating func advance(to offset: Int64) {
+    /// Moves the delivery point to `offset`, of which the last `remembered` bytes went into the
+    /// history. Bytes nobody saw break the ring's alignment with `delivered`, so passing over any
+    /// empties it: a retransmission from before a gap cannot be checked.
+    private mutating func advance(to offset: Int64, remembered: Int) {
+        if offset - delivered > Int64(remembered) { historyCount = 0 }
         nextSequence &+= UInt32(truncatingIfNeeded: offset - delivered)
         delivered = offset
     }

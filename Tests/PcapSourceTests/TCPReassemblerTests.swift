@@ -111,6 +111,21 @@ import Testing
         #expect(result.notes == ["tcp-retransmission-mismatch"])
     }
 
+    @Test func bytesFromBeforeAGapAreNotComparedWithTheWrongHistory() {
+        // "0123456789" delivered, 10..<20 never captured, "abcdefghij" held until the peer's ACK
+        // turns the hole into a gap. A late copy of the missing bytes cannot be checked (nothing
+        // of them was seen); a retransmission after the gap still can.
+        let result = Self.run([
+            Segment(sequence: 0, bytes: Array("0123456789".utf8)),
+            Segment(sequence: 20, bytes: Array("abcdefghij".utf8)),
+            Segment(sequence: 10, bytes: Array("KLMNOPQRST".utf8)),  // late: silent
+            Segment(sequence: 22, bytes: Array("cdef".utf8)),        // same bytes: silent
+            Segment(sequence: 25, bytes: Array("FGH".utf8)),         // different: noted
+        ], start: 0, ackAfter: [1: 30])
+        #expect(result.pieces == [.text("0123456789"), .gap(10), .text("abcdefghij")])
+        #expect(result.notes == ["tcp-retransmission-mismatch"])
+    }
+
     @Test func aKeepAliveProbeWithAGarbageByteIsNotAMismatch() {
         let result = Self.run([
             Segment(sequence: 0, bytes: Array("abc".utf8)),
