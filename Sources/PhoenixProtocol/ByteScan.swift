@@ -1,10 +1,11 @@
-/// Word-at-a-time scans for the few bytes that matter in long runs of text: what ends a JSON
-/// string's plain run (`"`, `\`, control characters) and what ends an ASCII run. Payloads are
-/// mostly such runs, and these loops are where decoding and transcript writing spend their time.
+/// Scans for the few bytes that matter in long runs of text: what ends a JSON string's plain
+/// run (`"`, `\`, control characters) and what ends an ASCII run. Payloads are mostly such
+/// runs, and these loops are where decoding and transcript writing spend their time.
 ///
-/// Each scan reads 32 bytes per step and narrows down to the exact byte only when a step finds
-/// something. The per-word masks may also flag bytes above a real match (borrows propagate
-/// upwards), never below it, so the lowest flagged byte of a word is always a real one.
+/// The JSON scan compares 16 bytes per step with vector instructions, the ASCII scan tests 32
+/// bytes per step as words; both finish with 8-byte words and single bytes. The word masks may
+/// also flag bytes above a real match (borrows propagate upwards), never below it, so the
+/// lowest flagged byte of a word is always a real one.
 public enum ByteScan {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highs: UInt64 = 0x8080_8080_8080_8080

@@ -1,15 +1,15 @@
-/// A validating JSON scanner over borrowed bytes.
-///
-/// Decoding a Phoenix envelope needs the five top-level elements and nothing inside the
-/// payload, so the scanner can *skip* a value (checking it is valid JSON) and report its byte
-/// range instead of building it. That is most of the decoder's speed. Offsets are relative to
-/// the start of `bytes`, which is also what error messages report.
 /// Where a reply payload's `status` and `response` values lie, found while skipping it.
 struct ReplyMembers {
     var status: Range<Int>?
     var response: Range<Int>?
 }
 
+/// A validating JSON scanner over borrowed bytes.
+///
+/// Decoding a Phoenix envelope needs the five top-level elements and nothing inside the
+/// payload, so the scanner can *skip* a value (checking it is valid JSON) and report its byte
+/// range instead of building it. That is most of the decoder's speed. Offsets are relative to
+/// the start of `bytes`, which is also what error messages report.
 struct JSONScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     var index: Int = 0

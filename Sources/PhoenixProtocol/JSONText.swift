@@ -9,8 +9,8 @@ public enum JSONText {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends `s` as a JSON string literal. Escapes what JSON requires plus DEL-free
-    /// control characters; everything else, including non-ASCII, is written as UTF-8.
+    /// Appends `s` as a JSON string literal. Escapes what JSON requires (`"`, `\`, bytes below
+    /// 0x20); everything else, including non-ASCII, is written as UTF-8.
     public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s

@@ -3,18 +3,14 @@
 public enum UTF8Validation {
     /// The offset of the first byte that is not part of a well-formed UTF-8 sequence, or nil.
     public static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = UnsafeRawPointer(bytes.baseAddress) else { return nil }
         var i = 0
         let n = bytes.count
-        let base = UnsafeRawPointer(bytes.baseAddress)
         while i < n {
-            // ASCII dominates Phoenix traffic: skip it a word at a time.
-            if let base { i = ByteScan.firstNonASCII(base, from: i, to: n) }
+            // ASCII dominates Phoenix traffic: skip it a word at a time, stopping at a lead byte.
+            i = ByteScan.firstNonASCII(base, from: i, to: n)
             guard i < n else { break }
             let b0 = bytes[i]
-            if b0 < 0x80 {
-                i += 1
-                continue
-            }
             let length: Int
             var lower: UInt8 = 0x80
             var upper: UInt8 = 0xBF
