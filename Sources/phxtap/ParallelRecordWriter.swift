@@ -19,7 +19,6 @@ final class ParallelRecordWriter: @unchecked Sendable {
         self.writer = writer
         self.batchSize = batchSize
         self.slots = DispatchSemaphore(value: maxBatchesInFlight)
-        batch.reserveCapacity(batchSize)
     }
 
     func write(_ records: [TranscriptRecord]) {

@@ -13,26 +13,27 @@ final class RecordWriter {
     private var document: [TranscriptRecord] = []
     /// JSON Lines not yet handed to `output`: formatting into one buffer and writing it in
     /// large pieces is what keeps a transcript of millions of lines cheap.
-    private var pendingLines = ByteOutput(capacity: pendingLimit + (1 << 16))
+    private var pendingLines: ByteOutput
     private static let pendingLimit = 1 << 20
     /// Set for long offline runs: full buffers are written on a thread of their own.
     private let background: BackgroundOutput?
 
     /// `payloadRedactor` redacts message payloads and subprotocols (exports); connection
-    /// parameters are the pipeline's to redact.
-    /// `writesInBackground` hands full JSON Lines buffers to a thread of their own (`read`); live
-    /// output is written where it is formatted, as soon as it is flushed.
+    /// parameters are the pipeline's to redact. `writesInBackground` hands full JSON Lines
+    /// buffers to a thread of their own (`read`); live output is written where it is formatted.
     init(
         output: LineOutput, format: OutputFormat?, filter: RecordFilter = RecordFilter(), payloadRedactor: Redactor? = nil,
         writesInBackground: Bool = false
     ) {
         self.output = output
-        background = writesInBackground && !output.flushEachLine
-            ? BackgroundOutput(output, capacity: Self.pendingLimit + (1 << 16)) : nil
-        self.format = format ?? (output.isTerminal ? .text : .jsonl)
+        let format = format ?? (output.isTerminal ? .text : .jsonl)
+        self.format = format
         self.renderer = TextRenderer(color: output.wantsColor)
         self.filter = filter
         self.payloadRedactor = payloadRedactor
+        let bufferSize = Self.pendingLimit + (1 << 16)
+        pendingLines = ByteOutput(capacity: format == .jsonl ? bufferSize : 16)
+        background = writesInBackground && format == .jsonl ? BackgroundOutput(output, capacity: bufferSize) : nil
     }
 
     func write(_ record: TranscriptRecord) {
@@ -48,7 +49,7 @@ final class RecordWriter {
         switch format {
         case .jsonl:
             JSONLinesEncoder.append(record, to: pendingLines)
-            if output.flushEachLine || pendingLines.count >= Self.pendingLimit { writePendingLines() }
+            if pendingLines.count >= Self.pendingLimit { writePendingLines() }
         case .text:
             output.writeLine(renderer.render(record))
         case .markdown, .har:

@@ -19,7 +19,6 @@ enum Terminal {
         return true
     }
 
-    static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     static func printError(_ line: String) {
@@ -28,43 +27,34 @@ enum Terminal {
     }
 }
 
-/// Buffered line output to stdout or a file. Transcripts are flushed line by line when asked
-/// (live proxying: a crash or Ctrl-C must not lose what was already seen).
+/// Buffered output to stdout or a file, in 1 MiB pieces: a transcript of a large capture is
+/// hundreds of megabytes, one write(2) per line would cost more than formatting it. The proxy's
+/// live transcript is flushed after each batch its observer drains (`LiveTranscript.flush`).
 final class LineOutput {
     private let file: UnsafeMutablePointer<FILE>
     private let ownsFile: Bool
-    let flushEachLine: Bool
 
     /// Standard output.
-    init(flushEachLine: Bool = false) {
+    init() {
         file = fdopen(STDOUT_FILENO, "w")
         ownsFile = false
-        self.flushEachLine = flushEachLine
-        Self.useLargeBuffer(file, unless: flushEachLine)
+        setvbuf(file, nil, _IOFBF, 1 << 20)
     }
 
     /// A file, created or truncated.
-    init(path: String, flushEachLine: Bool = false) throws(CLIError) {
+    init(path: String) throws(CLIError) {
         guard let f = fopen(path, "w") else {
             throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))")
         }
         file = f
         ownsFile = true
-        self.flushEachLine = flushEachLine
-        Self.useLargeBuffer(f, unless: flushEachLine)
-    }
-
-    /// A transcript of a large capture is hundreds of megabytes: with stdio's default 4 KiB
-    /// buffer that is one write(2) per line or two. Live output flushes per line anyway.
-    private static func useLargeBuffer(_ file: UnsafeMutablePointer<FILE>, unless flushEachLine: Bool) {
-        guard !flushEachLine else { return }
         setvbuf(file, nil, _IOFBF, 1 << 20)
     }
 
     /// `-o FILE` or stdout.
-    static func open(_ path: String?, flushEachLine: Bool = false) throws(CLIError) -> LineOutput {
-        guard let path, path != "-" else { return LineOutput(flushEachLine: flushEachLine) }
-        return try LineOutput(path: path, flushEachLine: flushEachLine)
+    static func open(_ path: String?) throws(CLIError) -> LineOutput {
+        guard let path, path != "-" else { return LineOutput() }
+        return try LineOutput(path: path)
     }
 
     var isTerminal: Bool { isatty(fileno(file)) == 1 }
@@ -76,7 +66,6 @@ final class LineOutput {
 
     func write(_ bytes: UnsafeRawBufferPointer) {
         _ = fwrite(bytes.baseAddress, 1, bytes.count, file)
-        if flushEachLine { fflush(file) }
     }
 
     func writeLine(_ text: String) {
