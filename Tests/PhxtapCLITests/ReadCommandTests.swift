@@ -132,6 +132,27 @@ import Testing
         #expect(notACapture.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test func aCaptureDamagedInItsFirstRecordExitsTwo() throws {
+        // The 24-byte pcap file header and half of the first record header: nothing can be read.
+        let data = try Data(contentsOf: PhxtapProcess.packageRoot.appendingPathComponent("Captures/basic.pcap"))
+        let cut = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-first-\(UUID().uuidString).pcap")
+        try data.prefix(24 + 8).write(to: cut)
+        defer { try? FileManager.default.removeItem(at: cut) }
+        let run = try PhxtapProcess.run(["read", "--format", "jsonl", cut.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.hasPrefix("phxtap: "))
+        #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func outputThatIsNotATerminalDefaultsToJSONLines() throws {
+        // The tests read phxtap's stdout through a pipe, as a script would.
+        let run = try PhxtapProcess.run(["read", "Captures/basic.pcap"])
+        #expect(run.status == 0)
+        let records = try Self.transcript(run)
+        #expect(records.first?["format"] as? String == "phxtap/1")
+        #expect(records.filter { $0["type"] as? String == "message" }.count == 16)
+    }
+
     @Test func textViewIsOneLinePerMessage() throws {
         let run = try PhxtapProcess.run(["read", "--format", "text", "Captures/basic.pcap"])
         let lines = run.stdout.split(separator: "\n")
