@@ -74,7 +74,7 @@ public struct MessageAssembler: Sendable {
         if let opcode = h.opcode.dataOpcode {
             if let p = partial {
                 report(.dataFrameInsideFragmentedMessage(h.opcode))
-                if p.compressed { inflaterLost(time: time, into: &events) }
+                if p.compressed { lostBytes(time: time, into: &events) }
             }
             partial = Partial(opcode: opcode, compressed: h.rsv1 && deflate != nil)
         } else {
@@ -117,13 +117,15 @@ public struct MessageAssembler: Sendable {
         p.frames += 1
         if !frame.isPayloadKept {
             p.damaged = true
-            if p.compressed { inflaterLost(time: time, into: &events) }
+            if p.compressed { lostBytes(time: time, into: &events) }
         } else if p.damaged {
             // Nothing more to keep.
         } else if p.compressed, let inflater {
             if let why = inflater.inflate(frame.payload, into: &p.payload, limit: maxMessageSize, total: &p.size) {
                 events.append(.violation(from: direction, .invalidCompressedData(why), time: time))
                 p.damaged = true
+                // The stream is unusable from here: start the next message on a fresh one, as after lost bytes.
+                lostBytes(time: time, into: &events)
             }
         } else {
             let room = maxMessageSize - p.payload.count
@@ -155,10 +157,6 @@ public struct MessageAssembler: Sendable {
             return
         }
         events.append(.message(from: direction, opcode: p.opcode, payload: p.payload, compressed: p.compressed, time: time))
-    }
-
-    mutating func inflaterLost(time: Double, into events: inout [WireEvent]) {
-        lostBytes(time: time, into: &events)
     }
 
     mutating func control(_ frame: WebSocketFrame, time: Double, into events: inout [WireEvent]) {

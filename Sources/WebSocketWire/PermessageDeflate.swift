@@ -93,7 +93,8 @@ final class PermessageInflater: @unchecked Sendable {
     private let noContextTakeover: Bool
     /// The stream hit a final block (BFINAL): the rest of the message is ignored.
     private var ended = false
-    /// Set after an error; the stream is reset before the next message.
+    /// Set after an error: nothing more is inflated until `reset()` (the assembler resets at
+    /// once; `finishMessage` does for an error in the stripped tail).
     private var failed = false
 
     /// The tail an endpoint strips from every compressed message (RFC 7692 7.2.1).

@@ -168,6 +168,18 @@ private let samples = (1...6).map { i in
         // ff ff ff: block type 11 is invalid in DEFLATE.
         var c = WireConnection.assumingWebSocket(deflate: DeflateParameters())
         let events = c.feed(frame(0x1, hex("ff ff ff"), rsv1: true), from: .server, time: 0)
-        #expect(events == [.violation(from: .server, .invalidCompressedData("invalid block type"), time: 0)])
+        #expect(events == [
+            .violation(from: .server, .invalidCompressedData("invalid block type"), time: 0),
+            .violation(from: .server, .compressionContextLost, time: 0),
+        ])
+    }
+
+    @Test func theMessageAfterInvalidCompressedDataIsInflatedAfresh() {
+        // Without the reset the stream stayed failed, and the next message came out empty and unannounced.
+        var c = WireConnection.assumingWebSocket(deflate: DeflateParameters())
+        _ = c.feed(frame(0x1, hex("ff ff ff"), rsv1: true), from: .server, time: 0)
+        let next = Compressor(windowBits: 15, resetEachMessage: true).compress(Array(samples[0].utf8))
+        let events = c.feed(frame(0x1, next, rsv1: true), from: .server, time: 1)
+        #expect(text(events) == ["z " + samples[0]])
     }
 }
