@@ -96,9 +96,10 @@ public struct HTTPRequestHead: Sendable, Hashable {
         (self.path, self.query) = Self.split(target: target)
     }
 
-    /// The first value of query parameter `name`, or nil (a parameter with no `=` gives "").
+    /// The value of query parameter `name` as Phoenix reads it: when it repeats, the last one
+    /// wins (Plug.Conn.Query); nil when absent, "" for a parameter with no `=`.
     public func queryValue(_ name: String) -> String? {
-        guard let item = query.first(where: { $0.name == name }) else { return nil }
+        guard let item = query.last(where: { $0.name == name }) else { return nil }
         return item.value ?? ""
     }
 
