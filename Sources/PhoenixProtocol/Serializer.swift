@@ -4,6 +4,20 @@ public enum Serializer: String, Sendable, Hashable, Codable {
     case v1
     /// `Phoenix.Socket.V2.JSONSerializer`: JSON arrays in text frames, and binary frames.
     case v2
+
+    /// The serializer a frame's shape suggests when no handshake says (a capture that starts
+    /// mid-connection, a filtered transcript): a V1 message is a JSON object, anything else V2.
+    public static func guessed(fromFrame frame: some Collection<UInt8>) -> Serializer {
+        frame.first == UInt8(ascii: "{") ? .v1 : .v2
+    }
+
+    /// A `vsn` the server negotiates to this serializer.
+    public var vsn: String {
+        switch self {
+        case .v1: return "1.0.0"
+        case .v2: return "2.0.0"
+        }
+    }
 }
 
 /// What a Phoenix server does with a connection's `vsn`, following `Phoenix.Socket`'s

@@ -64,7 +64,7 @@ extension Pipeline {
             let key = "jsonl:\(m.conn)"
             if messageSessions[key] == nil {
                 // A filtered transcript may lack the open line: the frame's shape tells V1 from V2.
-                let vsn = m.raw.first == UInt8(ascii: "{") ? "1.0.0" : "2.0.0"
+                let vsn = Serializer.guessed(fromFrame: m.raw).vsn
                 openConnection(key: key, MessageConnection(
                     client: "", server: "", transport: m.transport, path: "", params: [QueryItem(name: "vsn", value: vsn)],
                     status: nil), time: m.time, into: &out)

@@ -10,7 +10,8 @@ import PhoenixProtocol
 /// keep in mind: which join_ref each topic is joined with, which joins came before, and which
 /// push each reply answers (the transcript's `reply_to`, looked up both ways).
 public struct MessageExplainer: Sendable {
-    private let serializer: Serializer
+    /// The connection's serializer: from its open line, else read off its first frame.
+    let serializer: Serializer
     private let transport: Transport
     /// Messages by seq, for naming the push a reply answers.
     private var bySeq: [Int: MessageRecord] = [:]
@@ -29,7 +30,7 @@ public struct MessageExplainer: Sendable {
     /// An explainer for one connection: its `open` line (nil when unseen) and all its messages,
     /// so that a push can say which later message answered it.
     public init(open: OpenRecord?, messages: [MessageRecord]) {
-        serializer = open?.serializer ?? (messages.first?.raw.first == UInt8(ascii: "{") ? .v1 : .v2)
+        serializer = open?.serializer ?? (messages.first.map { Serializer.guessed(fromFrame: $0.raw) } ?? .v2)
         transport = open?.transport ?? messages.first?.transport ?? .websocket
         for m in messages {
             bySeq[m.seq] = m

@@ -52,7 +52,7 @@ public struct ProtocolSpec: Sendable {
                 let list = messages[conn] ?? []
                 let bySeq = Dictionary(list.map { ($0.seq, $0) }, uniquingKeysWith: { a, _ in a })
                 var explainer = MessageExplainer(open: opens[conn], messages: list)
-                let serializer = opens[conn]?.serializer ?? .v2
+                let serializer = explainer.serializer
                 for m in list {
                     let explanation = explainer.explain(m)
                     for kind in MessageKind.classify(m, push: m.replyTo.flatMap { bySeq[$0] }, serializer: serializer)

@@ -101,7 +101,7 @@ public struct TranscriptReader {
             throw fail("message without \"raw\" or a valid \"raw_base64\"")
         }
         // Without an open line (a filtered transcript), the frame's shape tells V1 from V2.
-        let serializer = serializers[conn] ?? (raw.first == UInt8(ascii: "{") ? .v1 : .v2)
+        let serializer = serializers[conn] ?? Serializer.guessed(fromFrame: raw)
         let decoded = Result { () throws(DecodeError) -> PhoenixMessage in
             try PhoenixDecoder.decode(raw[...], opcode: opcode, from: from, serializer: serializer)
         }

@@ -62,7 +62,7 @@ struct DecodeCommand: ParsableCommand {
             case .unsupported(let v): throw CLIError("vsn \"\(v)\" matches neither ~> 1.0.0 nor ~> 2.0.0; a Phoenix server answers such a connection with HTTP 403")
             }
         } else {
-            serializer = bytes.first == UInt8(ascii: "{") ? .v1 : .v2
+            serializer = Serializer.guessed(fromFrame: bytes)
         }
         do {
             let message = try PhoenixDecoder.decode(bytes[...], opcode: opcode, from: from.direction, serializer: serializer)
