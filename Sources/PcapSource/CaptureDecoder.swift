@@ -100,15 +100,6 @@ public struct CaptureDecoder: Sendable {
         segment(ip: ip, data: data, at: ip.payloadOffset, length: ip.payloadLength, time: time, into: &events)
     }
 
-    /// Decodes one packet and returns its events (a convenience over the `into:` form).
-    public mutating func packet(linkType: Int32, time: Double, data: UnsafeRawBufferPointer, originalLength: Int)
-        -> [ConnectionEvent]
-    {
-        var events: [ConnectionEvent] = []
-        packet(linkType: linkType, time: time, data: data, originalLength: originalLength, into: &events)
-        return events
-    }
-
     /// The capture ended: gives up incomplete fragments, flushes every open connection
     /// (reporting its holes as gaps) and closes it, in connection order.
     public mutating func finish(time: Double, into events: inout [ConnectionEvent]) {

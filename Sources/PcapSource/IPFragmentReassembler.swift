@@ -19,7 +19,7 @@ public struct IPFragmentReassembler: Sendable {
     }
 
     /// A datagram given up before all its fragments arrived.
-    public struct Abandoned: Sendable, Hashable {
+    public struct Abandoned: Sendable {
         /// Source address of the datagram.
         public var source: IPAddress
         /// Destination address of the datagram.
@@ -32,20 +32,6 @@ public struct IPFragmentReassembler: Sendable {
         public var received: Int
         /// Payload length, when the last fragment was captured.
         public var totalLength: Int?
-
-        /// Field by field (tuples are not Equatable, so this is spelled out).
-        public static func == (a: Abandoned, b: Abandoned) -> Bool {
-            a.source == b.source && a.destination == b.destination && a.id == b.id
-                && a.ports?.source == b.ports?.source && a.ports?.destination == b.ports?.destination
-                && a.received == b.received && a.totalLength == b.totalLength
-        }
-
-        /// Hashes the datagram identity.
-        public func hash(into hasher: inout Hasher) {
-            hasher.combine(source)
-            hasher.combine(destination)
-            hasher.combine(id)
-        }
     }
 
     private var datagrams: [Key: Datagram] = [:]
@@ -96,7 +82,7 @@ public struct IPFragmentReassembler: Sendable {
     }
 
     /// Gives up every datagram first seen before `time`.
-    public mutating func expire(olderThan time: Double, into abandoned: inout [Abandoned]) {
+    mutating func expire(olderThan time: Double, into abandoned: inout [Abandoned]) {
         guard !datagrams.isEmpty else { return }
         for (key, datagram) in datagrams where datagram.firstSeen < time {
             datagrams.removeValue(forKey: key)

@@ -95,7 +95,7 @@ public struct ConnectionChecker: Sendable {
 
     /// A WebSocket-level violation reported by the wire layer, or a capture or proxy problem
     /// reported by the source, as a finding with the catalog's severity.
-    public mutating func wireViolation(id: String, text: String, time: Double, seq: Int?) -> Finding {
+    public func wireViolation(id: String, text: String, time: Double, seq: Int?) -> Finding {
         let severity = RuleCatalog.rule(id: id)?.severity(for: options.phoenixVersion) ?? .warning
         return Finding(annotation: Annotation(rule: id, severity: severity, text: text), time: time, refersTo: seq.map { [$0] } ?? [])
     }

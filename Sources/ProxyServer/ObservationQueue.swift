@@ -35,7 +35,6 @@ final class ObservationQueue: Sendable {
 
     private struct State {
         var items: [Observation] = []
-        var spare: [Observation] = []
         var usedBytes = 0
         var finishing = false
     }

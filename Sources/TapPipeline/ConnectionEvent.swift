@@ -43,13 +43,4 @@ public enum ConnectionEvent: Sendable {
     case sourceNote(conn: Int, time: Double, rule: String, text: String)
     /// The connection ended.
     case closed(conn: Int, time: Double, how: ConnectionEnd)
-
-    /// The connection this event belongs to.
-    public var conn: Int {
-        switch self {
-        case .opened(let c, _, _, _), .bytes(let c, _, _, _), .gap(let c, _, _, _), .sourceNote(let c, _, _, _),
-            .closed(let c, _, _):
-            return c
-        }
-    }
 }

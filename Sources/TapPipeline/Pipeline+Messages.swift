@@ -37,9 +37,6 @@ extension Pipeline {
         for record in records { emit(record, into: &out) }
     }
 
-    /// The transcript connection number behind a key, if it is open.
-    public func connectionNumber(key: String) -> Int? { messageSessions[key]?.conn }
-
     /// Appends a finding that is not the checker's to re-derive (WebSocket framing, TCP gaps,
     /// the proxy), as it was recorded, on the connection behind `key`.
     public mutating func carryOver(_ finding: Finding, key: String, conn: Int, into out: inout [TranscriptRecord]) {

@@ -42,7 +42,7 @@ public struct Pipeline {
         switch event {
         case .opened(let conn, let time, let client, let server):
             lastTime = max(lastTime, time)
-            taps[conn] = TCPTap(client: client, server: server, openedAt: time, limits: options.wireLimits,
+            taps[conn] = TCPTap(client: client, server: server, limits: options.wireLimits,
                                 assumeWebSocket: options.assumeWebSocketPorts.contains(server.port))
         case .bytes(let conn, let from, let time, let bytes):
             lastTime = max(lastTime, time)
@@ -188,7 +188,7 @@ public struct Pipeline {
     ) {
         guard let tap = taps[tcp] else { return }
         if tap.session == nil {
-            let vsn = firstFrame?.first == UInt8(ascii: "{") ? "1.0.0" : "2.0.0"
+            let vsn = Serializer.guessed(fromFrame: firstFrame ?? []).vsn
             tap.session = newSession(tcp: tcp, transport: .websocket, request: nil, status: nil, time: time, extensions: nil,
                                      guessedVsn: vsn, into: &out)
         }
@@ -216,10 +216,10 @@ public struct Pipeline {
             vsn: vsn, subprotocols: subprotocols, extensions: extensions)))
         let session = PhoenixSession(conn: conn, transport: transport, serializer: serializer, options: options.checker, time: time)
         if request == nil {
-            out.append(.annotation(AnnotationRecord(conn: conn, finding: Finding(
-                annotation: Annotation(rule: "capture-mid-connection", severity: .info,
-                                       text: "no handshake seen: decoding as WebSocket with the \(serializer.rawValue) serializer, read off the first frame"),
-                time: time, refersTo: []))))
+            session.violation(
+                id: "capture-mid-connection",
+                text: "no handshake seen: decoding as WebSocket with the \(serializer.rawValue) serializer, read off the first frame",
+                time: time, into: &out)
         }
         session.opened(time: time, vsn: vsn ?? guessedVsn, status: status, into: &out)
         return session
@@ -285,7 +285,6 @@ struct PendingRequest {
 final class TCPTap {
     let client: Endpoint
     let server: Endpoint
-    let openedAt: Double
     var wire: WireConnection
     var pending: [PendingRequest] = []
     var session: PhoenixSession?
@@ -293,10 +292,9 @@ final class TCPTap {
     private var sawBytes = false
     private let assumeWebSocket: Bool
 
-    init(client: Endpoint, server: Endpoint, openedAt: Double, limits: WireLimits, assumeWebSocket: Bool) {
+    init(client: Endpoint, server: Endpoint, limits: WireLimits, assumeWebSocket: Bool) {
         self.client = client
         self.server = server
-        self.openedAt = openedAt
         self.assumeWebSocket = assumeWebSocket
         wire = WireConnection(limits: limits)
     }
@@ -304,25 +302,11 @@ final class TCPTap {
     func feed(_ bytes: [UInt8], from: Direction, time: Double) -> [WireEvent] {
         if !sawBytes {
             sawBytes = true
-            if assumeWebSocket || HandshakeHeuristic.looksLikeFrames(bytes, from: from) {
+            // The unseen handshake may have agreed compression: frames of either kind count.
+            if assumeWebSocket || WireConnection.startsLikeWebSocket(bytes, from: from, compressed: true) {
                 wire = WireConnection.assumingWebSocket(limits: wire.limits)
             }
         }
         return wire.feed(bytes, from: from, time: time)
-    }
-}
-
-/// Deciding whether a connection seen mid-stream carries WebSocket frames: its first bytes are
-/// not an HTTP start line and do parse as a frame header with the mask bit this direction uses.
-enum HandshakeHeuristic {
-    static func looksLikeFrames(_ bytes: [UInt8], from: Direction) -> Bool {
-        guard bytes.count >= 2 else { return false }
-        let httpStarts = ["GET ", "POST", "HEAD", "PUT ", "OPTI", "DELE", "PATC", "HTTP"]
-        if httpStarts.contains(where: { bytes.starts(with: Array($0.utf8)) }) { return false }
-        let opcode = bytes[0] & 0x0F
-        let rsv = bytes[0] & 0x70
-        let masked = bytes[1] & 0x80 != 0
-        let knownOpcode = [0x0, 0x1, 0x2, 0x8, 0x9, 0xA].contains(opcode)
-        return knownOpcode && rsv & 0x30 == 0 && masked == (from == .client)
     }
 }

@@ -52,9 +52,7 @@ struct FrameResync: Sendable {
     }
 
     static func plausible(
-        _ buf: UnsafeBufferPointer<UInt8>, at i: Int, direction: Direction, compressed: Bool, maxPayload: Int,
-        checkNext: Bool = true
-    ) -> Verdict {
+        _ buf: UnsafeBufferPointer<UInt8>, at i: Int, direction: Direction, compressed: Bool, maxPayload: Int) -> Verdict {
         let b0 = buf[i]
         let opcode = b0 & 0x0F
         guard b0 & 0x80 != 0, b0 & 0x30 == 0, opcode == 1 || opcode == 2 else { return .no }
@@ -75,7 +73,6 @@ struct FrameResync: Sendable {
         } else if p0 > 2 {
             return .no
         }
-        guard checkNext else { return .yes }
         let next = first + Int(h.payloadLength)
         if next + 1 < buf.count {
             let n0 = buf[next]

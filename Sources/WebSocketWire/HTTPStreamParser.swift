@@ -82,9 +82,6 @@ public struct HTTPStreamParser: Sendable {
         return nil
     }
 
-    /// True when no message is in progress and no bytes are held.
-    public var isIdle: Bool { state == .head && bufferedCount == 0 }
-
     /// Adds bytes received in this direction.
     public mutating func append(_ bytes: some Collection<UInt8>) {
         guard state != .failed else { return }

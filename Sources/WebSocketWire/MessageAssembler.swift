@@ -35,9 +35,6 @@ public struct MessageAssembler: Sendable {
         self.inflater = deflate.map { PermessageInflater(noContextTakeover: $0.noContextTakeover(for: direction)) }
     }
 
-    /// Whether this side has sent a close frame.
-    public var hasClosed: Bool { closed }
-
     /// Takes one frame, appending what it completes to `events`.
     public mutating func push(_ frame: WebSocketFrame, time: Double, into events: inout [WireEvent]) {
         let h = frame.header

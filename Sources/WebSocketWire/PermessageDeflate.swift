@@ -29,11 +29,6 @@ public struct DeflateParameters: Sendable, Hashable {
         direction == .server ? serverNoContextTakeover : clientNoContextTakeover
     }
 
-    /// The LZ77 window `direction` compresses with (8-15).
-    public func maxWindowBits(for direction: Direction) -> Int {
-        (direction == .server ? serverMaxWindowBits : clientMaxWindowBits) ?? 15
-    }
-
     /// Reads the server's answer. Returns nil parameters when permessage-deflate was not
     /// agreed, and a sentence per thing RFC 7692 forbids in an answer (the parameters are
     /// still the best reading, so that traffic can be followed).

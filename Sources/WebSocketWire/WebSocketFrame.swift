@@ -159,8 +159,6 @@ public struct WebSocketFrame: Sendable, Hashable {
         self.bytesLost = bytesLost
     }
 
-    /// FIN: this frame ends its message.
-    public var fin: Bool { header.fin }
     /// The opcode.
     public var opcode: WebSocketOpcode { header.opcode }
     /// The payload length announced by the header (also when the payload was not kept).

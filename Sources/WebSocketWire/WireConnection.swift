@@ -87,8 +87,8 @@ public struct WireConnection: Sendable {
 
     /// Whether `bytes`, the first seen from `direction` of a connection whose start was not
     /// captured, begin with a frame a Phoenix peer would send (the resynchronisation test:
-    /// FIN, text or binary, the right mask bit, a payload starting like Phoenix's). A capture
-    /// reader uses it to choose `assumingWebSocket` over `init`.
+    /// FIN, text or binary, the right mask bit, a payload starting like Phoenix's). The pipeline
+    /// uses it to choose `assumingWebSocket` over `init`.
     public static func startsLikeWebSocket(_ bytes: [UInt8], from direction: Direction, compressed: Bool = false) -> Bool {
         guard !bytes.isEmpty else { return false }
         return bytes.withUnsafeBufferPointer {

@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func wireViolationTakesCatalogSeverity() {
-        var checker = ConnectionChecker()
+        let checker = ConnectionChecker()
         let finding = checker.wireViolation(id: "ws-unmasked-client-frame", text: "client frame 3 is not masked", time: 5, seq: 3)
         #expect(finding.annotation.severity == .error)
         #expect(finding.refersTo == [3])
