@@ -174,9 +174,11 @@ public enum HARReader {
         return Array(text.utf8)
     }
 
+    /// A number field (time, status, opcode, close code), or nil. Numbers beyond 1e12 are no
+    /// HAR field PhoenixTap reads (1e12 s is 30,000 years) and would overflow a conversion.
     static func number(_ value: JSONValue?) -> Double? {
-        if case .number(let n)? = value { return Double(n) }
-        return nil
+        guard case .number(let text)? = value, let n = Double(text), abs(n) < TranscriptReader.maxSeconds else { return nil }
+        return n
     }
 
     /// A HAR header list, looked up without regard to case.

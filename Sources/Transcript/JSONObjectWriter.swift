@@ -138,6 +138,8 @@ struct JSONObjectWriter: ~Copyable {
     static func formatSeconds(_ value: Double) -> String {
         guard value.isFinite else { return "0" }
         let micros = (value * 1_000_000).rounded()
+        // Beyond what microseconds in a UInt64 hold, the plain decimal text of the number.
+        guard abs(micros) < 1.8e19 else { return "\(value)" }
         let negative = micros < 0
         let magnitude = UInt64(abs(micros))
         let whole = magnitude / 1_000_000

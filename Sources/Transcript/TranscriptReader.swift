@@ -128,10 +128,16 @@ public struct TranscriptReader {
         return n
     }
 
+    /// Times and durations: seconds, finite and within about 30,000 years of 1970, so that
+    /// every formatter and every difference of two of them stays in range.
     private func number(_ v: JSONValue, _ key: String) throws(TranscriptReadError) -> Double {
-        guard let n = v[key].flatMap(double) else { throw fail("\"\(key)\" must be a number") }
+        guard let n = v[key].flatMap(double), abs(n) < Self.maxSeconds else {
+            throw fail("\"\(key)\" must be a number of seconds (below 1e12)")
+        }
         return n
     }
+
+    static let maxSeconds = 1e12
 
     private func severity(_ v: JSONValue?) throws(TranscriptReadError) -> Severity {
         guard let s = v?.stringValue.flatMap(Severity.init(rawValue:)) else { throw fail("severity must be error, warning or info") }

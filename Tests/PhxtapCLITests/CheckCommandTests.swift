@@ -17,6 +17,30 @@ import Testing
         #expect(run.stdout.hasSuffix("summary: 1 connection, 16 messages, 0 undecodable, 0 errors, 0 warnings, 2 info\n"))
     }
 
+    /// Numbers no formatter can hold (a time of 1e300 s, an opcode of 1e300) are refused with
+    /// one sentence, not a trap: in a transcript, and in a HAR file.
+    @Test func absurdNumbersInTheInputAreRefusedNotACrash() throws {
+        let url = try record("basic.pcap")
+        defer { try? FileManager.default.removeItem(at: url) }
+        var lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
+        let index = try #require(lines.firstIndex { $0.contains(#""type":"message""#) })
+        lines[index] = lines[index].replacing(#/"time":[0-9.]+/#, with: #""time":1e300"#)
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        let run = try PhxtapProcess.run(["check", "--format", "text", url.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.hasPrefix("phxtap: ") && run.stderr.contains("\"time\""))
+        #expect(run.stderr.split(separator: "\n").count == 1)
+
+        let har = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-absurd-\(UUID().uuidString).har")
+        defer { try? FileManager.default.removeItem(at: har) }
+        let harText = try PhxtapProcess.run(["read", "--format", "har", "Captures/basic.pcap"]).stdout
+            .replacingOccurrences(of: #""opcode":1"#, with: #""opcode":1e300"#)
+        try harText.write(to: har, atomically: true, encoding: .utf8)
+        let fromHAR = try PhxtapProcess.run(["check", "--format", "text", "--all", har.path])
+        #expect(fromHAR.status == 0 || fromHAR.status == 2, "\(fromHAR.stderr)")
+        #expect(!fromHAR.stderr.contains("Fatal error"))
+    }
+
     @Test func violationsFailTheGateAndAreListed() throws {
         let url = try record("errors.pcap")
         defer { try? FileManager.default.removeItem(at: url) }
