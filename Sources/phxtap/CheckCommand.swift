@@ -14,8 +14,8 @@ struct CheckCommand: ParsableCommand {
             was written with. A HAR exported from Chrome or Firefox (Network panel, "Save all as HAR") \
             needs no proxy: its WebSocket messages and LongPoll requests are checked the same way.
 
-            Without --all it prints only what needs attention: annotated messages, standalone \
-            findings, the open lines of their connections and a summary.
+            Without --all it prints only what needs attention: annotated messages and standalone \
+            findings, with every connection's open line for context, and a summary.
 
             Gate a client's CI on it:
               phxtap proxy --upstream http://127.0.0.1:4000 --record session.jsonl &
