@@ -12,29 +12,45 @@ extension Pipeline {
         key: String, _ connection: MessageConnection, time: Double, into out: inout [TranscriptRecord]
     ) {
         lastTime = max(lastTime, time)
-        var records: [TranscriptRecord] = []
+        let start = out.count
         if let old = messageSessions.removeValue(forKey: key) {
-            old.finish(time: time, ending: SessionEnding(via: .endOfInput, from: nil, reason: "replaced by a new connection with the same key"), into: &records)
+            old.finish(time: time, ending: SessionEnding(via: .endOfInput, from: nil, reason: "replaced by a new connection with the same key"), into: &out)
         }
+        messageSessions[key] = openSession(connection, time: time, into: &out)
+        tally(out, from: start)
+    }
+
+    /// Numbers a new Phoenix socket and starts its session: the `open` line (parameters and
+    /// subprotocols redacted), the serializer the server negotiates, the handshake's findings.
+    /// Byte sources and message sources open sessions here alike. `guessedVsn` stands in for a
+    /// handshake that was not seen (a capture that starts mid-connection).
+    mutating func openSession(
+        _ connection: MessageConnection, time: Double, guessedVsn: String? = nil, into out: inout [TranscriptRecord]
+    ) -> PhoenixSession {
         let conn = nextConn
         nextConn += 1
         let vsn = connection.vsn
-        let serializer = VsnNegotiation.negotiate(vsn: vsn).serializer ?? .v2
+        let serializer = VsnNegotiation.negotiate(vsn: vsn ?? guessedVsn).serializer ?? .v2
         var params = connection.params
         var subprotocols = connection.subprotocols
         if let redactor = options.redactor {
             params = redactor.redact(params)
             subprotocols = subprotocols.map(redactor.redact(subprotocol:))
         }
-        records.append(.open(OpenRecord(
+        out.append(.open(OpenRecord(
             conn: conn, time: time, client: connection.client, server: connection.server, transport: connection.transport,
             path: connection.path, params: params, serializer: serializer, status: connection.status, vsn: vsn,
             subprotocols: subprotocols, extensions: connection.extensions)))
         let session = PhoenixSession(
             conn: conn, transport: connection.transport, serializer: serializer, options: options.checker, time: time)
-        session.opened(time: time, vsn: vsn, status: connection.status, into: &records)
-        messageSessions[key] = session
-        for record in records { emit(record, into: &out) }
+        if guessedVsn != nil {
+            session.violation(
+                id: "capture-mid-connection",
+                text: "no handshake seen: decoding as WebSocket with the \(serializer.rawValue) serializer, read off the first frame",
+                time: time, into: &out)
+        }
+        session.opened(time: time, vsn: vsn ?? guessedVsn, status: connection.status, into: &out)
+        return session
     }
 
     /// Appends a finding that is not the checker's to re-derive (WebSocket framing, TCP gaps,
@@ -52,9 +68,9 @@ extension Pipeline {
     ) {
         lastTime = max(lastTime, time)
         guard let session = messageSessions[key] else { return }
-        var records: [TranscriptRecord] = []
-        session.message(from: from, opcode: opcode, bytes: bytes, time: time, seq: seq, into: &records)
-        for record in records { emit(record, into: &out) }
+        let start = out.count
+        session.message(from: from, opcode: opcode, bytes: bytes, time: time, seq: seq, into: &out)
+        tally(out, from: start)
     }
 
     /// The Phoenix status of a LongPoll answer (410 opens a session, 200/204 polls, 408 timeouts).
@@ -63,9 +79,9 @@ extension Pipeline {
     ) {
         lastTime = max(lastTime, time)
         guard let session = messageSessions[key] else { return }
-        var records: [TranscriptRecord] = []
-        session.longPollStatus(status, method: method, time: time, into: &records)
-        for record in records { emit(record, into: &out) }
+        let start = out.count
+        session.longPollStatus(status, method: method, time: time, into: &out)
+        tally(out, from: start)
     }
 
     /// A WebSocket close frame seen on the connection.
@@ -74,9 +90,9 @@ extension Pipeline {
     ) {
         lastTime = max(lastTime, time)
         guard let session = messageSessions[key] else { return }
-        var records: [TranscriptRecord] = []
-        session.closeFrame(from: from, code: code, reason: reason, time: time, into: &records)
-        for record in records { emit(record, into: &out) }
+        let start = out.count
+        session.closeFrame(from: from, code: code, reason: reason, time: time, into: &out)
+        tally(out, from: start)
     }
 
     /// The connection ended. `via`, `from` and `reason` say how when no close frame was
@@ -88,8 +104,8 @@ extension Pipeline {
         let ending = via.map { SessionEnding(via: $0, from: from, reason: reason) }
         lastTime = max(lastTime, time)
         guard let session = messageSessions.removeValue(forKey: key) else { return }
-        var records: [TranscriptRecord] = []
-        session.finish(time: time, ending: ending, into: &records)
-        for record in records { emit(record, into: &out) }
+        let start = out.count
+        session.finish(time: time, ending: ending, into: &out)
+        tally(out, from: start)
     }
 }

@@ -200,29 +200,12 @@ public struct Pipeline {
         guessedVsn: String? = nil, into out: inout [TranscriptRecord]
     ) -> PhoenixSession {
         let tap = taps[tcp]
-        let conn = nextConn
-        nextConn += 1
-        let vsn = request?.queryValue("vsn")
-        let serializer = VsnNegotiation.negotiate(vsn: vsn ?? guessedVsn).serializer ?? .v2
-        var params = request?.query.map { Transcript.QueryItem(name: $0.name, value: $0.value ?? "") } ?? []
-        var subprotocols = request?.headers.tokens("Sec-WebSocket-Protocol") ?? []
-        if let redactor = options.redactor {
-            params = redactor.redact(params)
-            subprotocols = subprotocols.map(redactor.redact(subprotocol:))
-        }
-        out.append(.open(OpenRecord(
-            conn: conn, time: time, client: tap?.client.description ?? "", server: tap?.server.description ?? "",
-            transport: transport, path: request?.path ?? "", params: params, serializer: serializer, status: status,
-            vsn: vsn, subprotocols: subprotocols, extensions: extensions)))
-        let session = PhoenixSession(conn: conn, transport: transport, serializer: serializer, options: options.checker, time: time)
-        if request == nil {
-            session.violation(
-                id: "capture-mid-connection",
-                text: "no handshake seen: decoding as WebSocket with the \(serializer.rawValue) serializer, read off the first frame",
-                time: time, into: &out)
-        }
-        session.opened(time: time, vsn: vsn ?? guessedVsn, status: status, into: &out)
-        return session
+        let connection = MessageConnection(
+            client: tap?.client.description ?? "", server: tap?.server.description ?? "", transport: transport,
+            path: request?.path ?? "",
+            params: request?.query.map { Transcript.QueryItem(name: $0.name, value: $0.value ?? "") } ?? [],
+            subprotocols: request?.headers.tokens("Sec-WebSocket-Protocol") ?? [], status: status, extensions: extensions)
+        return openSession(connection, time: time, guessedVsn: guessedVsn, into: &out)
     }
 
     private mutating func close(tcp: Int, time: Double, how: ConnectionEnd, into out: inout [TranscriptRecord]) {
