@@ -130,35 +130,10 @@ public struct MarkdownRenderer: Sendable {
         let carrier = m.transport == .longpoll ? (m.from == .client ? ", in a LongPoll POST" : ", in a LongPoll poll answer") : ""
         out += "+\(offset(m.time, from: start)) · \(m.opcode.rawValue) frame, \(m.raw.count) bytes\(carrier)\n\n"
         out += explanation + "\n\n"
-        out += raw(m)
+        out += Markdown.frame(m.raw, opcode: m.opcode, maxBytes: maxRawBytes)
         for a in m.annotations { out += "- " + annotationText(a) + "\n" }
         if !m.annotations.isEmpty { out += "\n" }
         return out
-    }
-
-    private func raw(_ m: MessageRecord) -> String {
-        if m.opcode == .text, let text = String(validating: m.raw.prefix(maxRawBytes), as: UTF8.self)
-            ?? String(validating: m.raw.prefix(max(0, maxRawBytes - 3)), as: UTF8.self)
-        {
-            let cut = text.utf8.count < m.raw.count
-            let info = m.raw.first == UInt8(ascii: "[") || m.raw.first == UInt8(ascii: "{") ? "json" : "text"
-            var out = Markdown.fence(text, info: cut ? "text" : info)
-            if cut { out += "(first \(text.utf8.count) of \(m.raw.count) bytes)\n" }
-            return out + "\n"
-        }
-        let shown = m.raw.prefix(min(maxRawBytes, 256))
-        var lines: [String] = []
-        var i = 0
-        while i < shown.count {
-            let row = shown.dropFirst(i).prefix(16)
-            let offsetText = String(i, radix: 16)
-            lines.append(String(repeating: "0", count: max(0, 4 - offsetText.count)) + offsetText + "  "
-                + row.map(TextRenderer.hexByte).joined(separator: " "))
-            i += 16
-        }
-        var out = Markdown.fence(lines.joined(separator: "\n"), info: "text")
-        if shown.count < m.raw.count { out += "(first \(shown.count) of \(m.raw.count) bytes)\n" }
-        return out + "\n"
     }
 
     private func annotationText(_ a: Annotation) -> String {

@@ -87,7 +87,7 @@ public struct ProtocolSpec: Sendable {
             let who = m.from == .client ? "client → server" : "server → client"
             out += "From \(Markdown.code(example.source)), connection \(example.conn), message \(m.seq) (\(who), "
                 + "\(m.opcode.rawValue) frame, \(m.raw.count) bytes):\n\n"
-            out += frame(m)
+            out += Markdown.frame(m.raw, opcode: m.opcode, maxBytes: maxRawBytes, maxHexBytes: 64)
             out += example.explanation + "\n\n"
         }
         if !missing.isEmpty {
@@ -117,23 +117,5 @@ public struct ProtocolSpec: Sendable {
             }
         }
         return out
-    }
-
-    private func frame(_ m: MessageRecord) -> String {
-        if m.opcode == .text, let text = String(validating: m.raw.prefix(maxRawBytes), as: UTF8.self) {
-            var out = Markdown.fence(text, info: text.utf8.count < m.raw.count ? "text" : "json")
-            if text.utf8.count < m.raw.count { out += "(first \(text.utf8.count) of \(m.raw.count) bytes)\n" }
-            return out + "\n"
-        }
-        let shown = m.raw.prefix(64)
-        var lines: [String] = []
-        var i = 0
-        while i < shown.count {
-            lines.append(shown.dropFirst(i).prefix(16).map(TextRenderer.hexByte).joined(separator: " "))
-            i += 16
-        }
-        var out = Markdown.fence(lines.joined(separator: "\n"), info: "text")
-        if shown.count < m.raw.count { out += "(first \(shown.count) of \(m.raw.count) bytes)\n" }
-        return out + "\n"
     }
 }
