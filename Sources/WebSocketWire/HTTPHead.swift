@@ -1,3 +1,5 @@
+import PhoenixProtocol
+
 /// One header line as it was on the wire: the name keeps its case, the value is trimmed of
 /// surrounding spaces and tabs (RFC 9112 5.1).
 public struct HTTPHeader: Sendable, Hashable {
@@ -164,7 +166,7 @@ enum PercentDecoding {
         var i = 0
         while i < utf8.count {
             let b = utf8[i]
-            if b == UInt8(ascii: "%"), i + 2 < utf8.count, let hi = hex(utf8[i + 1]), let lo = hex(utf8[i + 2]) {
+            if b == UInt8(ascii: "%"), i + 2 < utf8.count, let hi = hexValue(utf8[i + 1]), let lo = hexValue(utf8[i + 2]) {
                 out.append(hi << 4 | lo)
                 i += 3
             } else {
@@ -173,14 +175,5 @@ enum PercentDecoding {
             }
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    static func hex(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

@@ -1,3 +1,5 @@
+import PhoenixProtocol
+
 /// An incremental HTTP/1.x parser for one direction of a connection: requests from the client
 /// or responses from the server, fed bytes in any split, several messages per connection.
 ///
@@ -283,7 +285,7 @@ public struct HTTPStreamParser: Sendable {
         var digits = 0
         for c in text {
             if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") { continue }
-            guard let d = PercentDecoding.hex(c), digits < 15 else { return nil }
+            guard let d = hexValue(c), digits < 15 else { return nil }
             value = value << 4 | Int(d)
             digits += 1
         }

@@ -92,7 +92,7 @@ struct DecodeCommand: ParsableCommand {
         var high: UInt8?
         for c in text {
             if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 || c == UInt8(ascii: ":") { continue }
-            guard let v = hexDigit(c) else { return nil }
+            guard let v = hexValue(c) else { return nil }
             if let h = high {
                 out.append(h << 4 | v)
                 high = nil
@@ -101,15 +101,6 @@ struct DecodeCommand: ParsableCommand {
             }
         }
         return high == nil ? out : nil
-    }
-
-    private static func hexDigit(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
 
