@@ -130,7 +130,7 @@ extension HTTPStreamParser {
     /// During resynchronisation: the first place where a message could start (at the start of
     /// the buffer or after a LF). Bytes before it are dropped and counted.
     mutating func findMessageStart() -> (index: Int, dropped: Int)? {
-        guard case .resync(let skipped) = state else { return nil }
+        guard case .resync(let skipped, let missing) = state else { return nil }
         let patterns = role == .response ? [Self.httpPrefix] : Self.knownMethods
         var i = readIndex
         while i < buffer.count {
@@ -140,7 +140,7 @@ extension HTTPStreamParser {
                 }
                 // A prefix of a pattern at the very end: wait for more.
                 if patterns.contains(where: { p in buffer.count - i < p.count && p.starts(with: buffer[i...]) }) {
-                    state = .resync(skipped: skipped + (i - readIndex))
+                    state = .resync(skipped: skipped + (i - readIndex), missing: missing)
                     readIndex = i
                     return nil
                 }
@@ -149,7 +149,7 @@ extension HTTPStreamParser {
         }
         // Keep the last byte if it is a LF: it may precede a start line.
         let keep = buffer.last == 0x0A ? 1 : 0
-        state = .resync(skipped: skipped + bufferedCount - keep)
+        state = .resync(skipped: skipped + bufferedCount - keep, missing: missing)
         readIndex = buffer.count - keep
         return nil
     }

@@ -20,8 +20,9 @@ public struct HTTPStreamParser: Sendable {
     public enum Output: Sendable, Hashable {
         /// A complete message.
         case message(HTTPMessage)
-        /// After a gap, the parser found the start of a message again, having dropped this many bytes.
-        case resynchronised(skipped: Int)
+        /// After a gap, the parser found the start of a message again, having dropped `skipped`
+        /// bytes; `missing` is how many were lost in the gaps, nil when any loss was of unknown size.
+        case resynchronised(skipped: Int, missing: Int?)
     }
 
     /// What `finish()` found at the end of the stream.
@@ -49,7 +50,7 @@ public struct HTTPStreamParser: Sendable {
         case chunkDataEnd
         case trailers
         case untilClose
-        case resync(skipped: Int)
+        case resync(skipped: Int, missing: Int?)
         case failed
     }
 
@@ -78,9 +79,10 @@ public struct HTTPStreamParser: Sendable {
     /// Bytes held and not yet parsed.
     public var bufferedCount: Int { buffer.count - readIndex }
 
-    /// While looking for the next message after a gap: the bytes dropped so far; else nil.
-    public var resyncSkipped: Int? {
-        if case .resync(let skipped) = state { return skipped + bufferedCount }
+    /// While looking for the next message after a gap: the bytes dropped so far and the bytes
+    /// lost (nil when unknown); else nil.
+    public var resyncProgress: (skipped: Int, missing: Int?)? {
+        if case .resync(let skipped, let missing) = state { return (skipped + bufferedCount, missing) }
         return nil
     }
 
@@ -108,12 +110,12 @@ public struct HTTPStreamParser: Sendable {
             switch state {
             case .failed:
                 return nil
-            case .resync(let skipped):
+            case .resync(let skipped, let missing):
                 guard let start = findMessageStart() else { return nil }
                 readIndex = start.index
                 scanIndex = readIndex
                 state = .head
-                return .resynchronised(skipped: skipped + start.dropped)
+                return .resynchronised(skipped: skipped + start.dropped, missing: missing)
             case .head:
                 guard let head = try parseHead() else { return nil }
                 pendingHead = head
@@ -205,11 +207,17 @@ public struct HTTPStreamParser: Sendable {
             }
         }
         guard state != .failed else { return false }
-        let dropped = bufferedCount
+        // A second gap while still looking adds to what the first one dropped and lost.
+        var skipped = bufferedCount
+        var lost = missing
+        if case .resync(let earlierSkipped, let earlierMissing) = state {
+            skipped += earlierSkipped
+            lost = WireConnection.sum(earlierMissing, missing)
+        }
         readIndex = buffer.count
         scanIndex = readIndex
         pendingHead = nil
-        state = .resync(skipped: dropped)
+        state = .resync(skipped: skipped, missing: lost)
         return false
     }
 

@@ -30,9 +30,6 @@ public struct WireConnection: Sendable {
         var pendingHeader: [UInt8] = []
         /// Set while looking for a trustworthy frame header after lost bytes.
         var resync: FrameResync?
-        /// Lost byte count to report when HTTP resynchronises.
-        var httpGapMissing: Int?
-        var httpGapPending = false
         var heldOverflowReported = false
 
         mutating func feedFrames(
@@ -157,11 +154,6 @@ public struct WireConnection: Sendable {
         var side = take(direction)
         if side.http.gap(missing: missing) {
             events.append(.violation(from: direction, .gap(missing: missing, skipped: 0, resumed: "inside the same HTTP body, kept as truncated"), time: time))
-        } else if side.httpGapPending {
-            side.httpGapMissing = Self.sum(side.httpGapMissing, missing)
-        } else {
-            side.httpGapPending = true
-            side.httpGapMissing = missing
         }
         put(direction, side)
         drainHTTP(direction, time: time, into: &events)
@@ -188,8 +180,8 @@ public struct WireConnection: Sendable {
                 }
                 side.assembler.finish(time: time, into: &events)
             } else {
-                if let skipped = side.http.resyncSkipped {
-                    let v = WireViolation.gap(missing: side.httpGapMissing, skipped: skipped, resumed: "never: the connection ended first")
+                if let r = side.http.resyncProgress {
+                    let v = WireViolation.gap(missing: r.missing, skipped: r.skipped, resumed: "never: the connection ended first")
                     events.append(.violation(from: direction, v, time: time))
                 }
                 switch side.http.finish() {
@@ -221,12 +213,7 @@ public struct WireConnection: Sendable {
             }
             guard let output else { return }
             switch output {
-            case .resynchronised(let skipped):
-                let missing = direction == .client ? client.httpGapMissing : server.httpGapMissing
-                modify(direction) {
-                    $0.httpGapMissing = nil
-                    $0.httpGapPending = false
-                }
+            case .resynchronised(let skipped, let missing):
                 events.append(.violation(from: direction, .gap(missing: missing, skipped: skipped, resumed: "at the next HTTP message"), time: time))
             case .message(let m):
                 emit(m, time: time, into: &events)

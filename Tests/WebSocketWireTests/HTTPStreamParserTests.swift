@@ -42,6 +42,23 @@ private func parseAll(
         }
     }
 
+    @Test func aSecondGapWhileResynchronisingAddsToTheFirst() throws {
+        var parser = HTTPStreamParser(role: .request)
+        parser.append(Array("GET /a HT".utf8))
+        #expect(try parser.next() == nil)
+        let firstInBody = parser.gap(missing: 3)   // 9 bytes dropped, 3 lost
+        #expect(!firstInBody)
+        parser.append(Array("xx".utf8))
+        #expect(try parser.next() == nil)           // 2 more dropped while looking
+        let secondInBody = parser.gap(missing: 5)  // 5 more lost
+        #expect(!secondInBody)
+        parser.append(Array("yy\r\nGET /b HTTP/1.1\r\n\r\n".utf8))
+        #expect(try parser.next() == .resynchronised(skipped: 9 + 2 + 4, missing: 3 + 5))
+        _ = parser.gap(missing: nil)
+        _ = parser.gap(missing: 7)
+        #expect(parser.resyncProgress?.missing == nil, "a loss of unknown size makes the total unknown")
+    }
+
     @Test func queryItemsArePercentDecodedInOrder() {
         let head = HTTPRequestHead(
             method: "GET", target: "/ws%2Fx/websocket?a=1&b=hello%20world&c=x+y&&flag&d=%ZZ&a=2&", version: "HTTP/1.1",
@@ -185,7 +202,7 @@ private func parseAll(
         let precise2 = parser.gap(missing: nil)
         #expect(!precise2)
         parser.append(Array("tail of something\r\nGET /b HTTP/1.1\r\n\r\n".utf8))
-        #expect(try parser.next() == .resynchronised(skipped: 9 + 19))
+        #expect(try parser.next() == .resynchronised(skipped: 9 + 19, missing: nil))
         guard case .message(.request(let head, _)) = try parser.next() else {
             Issue.record("expected the request after the gap")
             return
