@@ -56,9 +56,7 @@ public struct Pipeline {
             apply(events, tcp: conn, into: &out)
         case .sourceNote(let conn, let time, let rule, let text):
             lastTime = max(lastTime, time)
-            withSession(tcp: conn, time: time, into: &out) { session, out in
-                session.violation(id: rule, text: text, time: time, into: &out)
-            }
+            note(tcp: conn, rule: rule, text: text, time: time, into: &out)
         case .closed(let conn, let time, let how):
             lastTime = max(lastTime, time)
             close(tcp: conn, time: time, how: how, into: &out)
@@ -122,9 +120,7 @@ public struct Pipeline {
             case .ping, .pong:
                 break
             case .violation(_, let violation, let time):
-                withSession(tcp: tcp, time: time, into: &out) { session, out in
-                    session.violation(id: violation.id, text: violation.description, time: time, into: &out)
-                }
+                note(tcp: tcp, rule: violation.id, text: violation.description, time: time, into: &out)
             }
         }
     }
@@ -180,6 +176,24 @@ public struct Pipeline {
         taps[tcp]?.session = session
     }
 
+    /// A finding about a TCP connection's bytes. Before its session exists it is held: on a
+    /// connection seen without its handshake the first message decides the serializer, and a
+    /// finding that came first must not decide it instead.
+    private mutating func note(tcp: Int, rule: String, text: String, time: Double, into out: inout [TranscriptRecord]) {
+        guard let tap = taps[tcp] else { return }
+        guard let session = tap.session else {
+            tap.heldFindings.append(HeldFinding(rule: rule, text: text, time: time))
+            // Bytes that keep failing without a message in sight: report on a session after all.
+            if tap.heldFindings.count >= Self.maxHeldFindings {
+                withSession(tcp: tcp, time: time, into: &out) { _, _ in }
+            }
+            return
+        }
+        session.violation(id: rule, text: text, time: time, into: &out)
+    }
+
+    static let maxHeldFindings = 32
+
     /// Runs `body` on the WebSocket session of a TCP connection, opening one for traffic that
     /// began without a handshake (the serializer is then read off the first frame's shape).
     private mutating func withSession(
@@ -205,13 +219,22 @@ public struct Pipeline {
             path: request?.path ?? "",
             params: request?.query.map { Transcript.QueryItem(name: $0.name, value: $0.value ?? "") } ?? [],
             subprotocols: request?.headers.tokens("Sec-WebSocket-Protocol") ?? [], status: status, extensions: extensions)
-        return openSession(connection, time: time, guessedVsn: guessedVsn, into: &out)
+        let session = openSession(connection, time: time, guessedVsn: guessedVsn, into: &out)
+        for held in tap?.heldFindings ?? [] {
+            session.violation(id: held.rule, text: held.text, time: held.time, into: &out)
+        }
+        tap?.heldFindings = []
+        return session
     }
 
     private mutating func close(tcp: Int, time: Double, how: ConnectionEnd, into out: inout [TranscriptRecord]) {
         guard let tap = taps[tcp] else { return }
         let events = tap.wire.finish(time: time)
         apply(events, tcp: tcp, into: &out)  // may still open a session or record a close frame
+        if tap.session == nil, let first = tap.heldFindings.first {
+            // Findings but never a message: they need a connection to be reported on.
+            withSession(tcp: tcp, time: first.time, into: &out) { _, _ in }
+        }
         guard let session = taps.removeValue(forKey: tcp)?.session else { return }
         let ending: SessionEnding
         switch how {
@@ -257,6 +280,13 @@ public struct Pipeline {
     }
 }
 
+/// A finding waiting for its connection's session.
+struct HeldFinding {
+    var rule: String
+    var text: String
+    var time: Double
+}
+
 /// A request waiting for its response (HTTP/1.1 answers in order).
 struct PendingRequest {
     var head: HTTPRequestHead
@@ -271,6 +301,8 @@ final class TCPTap {
     var wire: WireConnection
     var pending: [PendingRequest] = []
     var session: PhoenixSession?
+    /// Findings from before the session opened (see `Pipeline.note`).
+    var heldFindings: [HeldFinding] = []
     /// Undecided until the first bytes: HTTP, or WebSocket frames without a handshake.
     private var sawBytes = false
     private let assumeWebSocket: Bool

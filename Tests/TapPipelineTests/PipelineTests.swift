@@ -121,4 +121,30 @@ import WebSocketWire
         }
         #expect(summary.errors == errors)
     }
+
+    /// On a connection seen without its handshake the first message's shape picks the
+    /// serializer, even when a finding about the wire comes before it.
+    @Test func aFindingBeforeTheFirstMessageDoesNotPickTheSerializer() {
+        let v1 = Array(#"{"topic":"room:1","event":"new_msg","payload":{},"ref":null}"#.utf8)
+        // A V1 server frame whose 16-bit length field holds a length that fits in 7 bits:
+        // the wire layer reports ws-non-minimal-length before it delivers the message.
+        let frame: [UInt8] = [0x81, 0x7E, 0x00, UInt8(v1.count)] + v1
+        var pipeline = Pipeline(options: PipelineOptions(assumeWebSocketPorts: [4000]))
+        var out = pipeline.start(source: "test")
+        let client = Endpoint(host: "10.0.0.1", port: 50000), server = Endpoint(host: "10.0.0.2", port: 4000)
+        for event: ConnectionEvent in [
+            .opened(conn: 1, time: 0, client: client, server: server),
+            .bytes(conn: 1, from: .server, time: 1, bytes: frame),
+            .closed(conn: 1, time: 2, how: .endOfInput),
+        ] {
+            pipeline.handle(event, into: &out)
+        }
+        out += pipeline.finish()
+        let open = out.compactMap { if case .open(let o) = $0 { return o } else { return nil } }
+        #expect(open.map(\.serializer) == [.v1])
+        let messages = out.compactMap { if case .message(let m) = $0 { return m } else { return nil } }
+        #expect(messages.count == 1 && messages.first?.message?.topic == "room:1")
+        let rules = out.compactMap { if case .annotation(let a) = $0 { return a.finding.annotation.rule } else { return nil } }
+        #expect(rules.contains("ws-non-minimal-length") && rules.contains("capture-mid-connection"))
+    }
 }
