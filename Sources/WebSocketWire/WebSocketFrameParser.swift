@@ -53,9 +53,6 @@ public struct WebSocketFrameParser: Sendable {
                 let keep = header.payloadLength <= maxPayloadKept
                 if header.payloadLength == 0 { return WebSocketFrame(header: header, payload: []) }
                 payload = []
-                // Reserve what a plausible frame needs; a header that only claims a large size
-                // (garbage, a cut capture) must not allocate it up front.
-                if keep { payload.reserveCapacity(Int(min(header.payloadLength, 1 << 20))) }
                 maskPhase = 0
                 lost = false
                 state = .payload(header, remaining: header.payloadLength, keep: keep)
@@ -64,11 +61,20 @@ public struct WebSocketFrameParser: Sendable {
                 guard available > 0 else { return nil }
                 let n = Int(min(UInt64(available), remaining))
                 if keep {
-                    let start = payload.count
-                    payload.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<(index + n)]))
-                    if let key = header.maskKey {
-                        payload.withUnsafeMutableBufferPointer { p in
-                            Masking.unmask(UnsafeMutableBufferPointer(rebasing: p[start...]), key: key, phase: maskPhase)
+                    let chunk = UnsafeBufferPointer(rebasing: bytes[index..<(index + n)])
+                    if payload.isEmpty && UInt64(n) == remaining {
+                        // The whole payload is here (the common case): copied and unmasked in one pass.
+                        payload = Masking.unmasked(chunk, key: header.maskKey)
+                    } else {
+                        // Reserve what a plausible frame needs; a header that only claims a large
+                        // size (garbage, a cut capture) must not allocate it up front.
+                        if payload.isEmpty { payload.reserveCapacity(Int(min(header.payloadLength, 1 << 20))) }
+                        let start = payload.count
+                        payload.append(contentsOf: chunk)
+                        if let key = header.maskKey {
+                            payload.withUnsafeMutableBufferPointer { p in
+                                Masking.unmask(UnsafeMutableBufferPointer(rebasing: p[start...]), key: key, phase: maskPhase)
+                            }
                         }
                     }
                 }
@@ -110,9 +116,24 @@ public struct WebSocketFrameParser: Sendable {
 
 /// XOR unmasking, sixteen bytes at a time.
 enum Masking {
+    /// A whole payload, copied out of `bytes` and unmasked with `key` (copied as is when nil).
+    static func unmasked(_ bytes: UnsafeBufferPointer<UInt8>, key: UInt32?) -> [UInt8] {
+        guard let key, let source = bytes.baseAddress else { return Array(bytes) }
+        return [UInt8](unsafeUninitializedCapacity: bytes.count) { target, initialized in
+            if let base = target.baseAddress { xor(from: source, to: base, count: bytes.count, key: key, phase: 0) }
+            initialized = bytes.count
+        }
+    }
+
     /// Unmasks `bytes` in place. `phase` is the payload offset of `bytes[0]` modulo 4.
     static func unmask(_ bytes: UnsafeMutableBufferPointer<UInt8>, key: UInt32, phase: Int) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        xor(from: base, to: base, count: bytes.count, key: key, phase: phase)
+    }
+
+    /// Writes `count` bytes from `source`, XORed with the mask, to `target` (which may be
+    /// `source`). `phase` is the payload offset of `source[0]` modulo 4.
+    private static func xor(from source: UnsafePointer<UInt8>, to target: UnsafeMutablePointer<UInt8>, count n: Int, key: UInt32, phase: Int) {
         // Key bytes in wire order, rotated so that index 0 is the byte for bytes[0].
         let k0 = UInt8(truncatingIfNeeded: key >> 24), k1 = UInt8(truncatingIfNeeded: key >> 16)
         let k2 = UInt8(truncatingIfNeeded: key >> 8), k3 = UInt8(truncatingIfNeeded: key)
@@ -129,24 +150,24 @@ enum Masking {
             w[0] = k.0; w[1] = k.1; w[2] = k.2; w[3] = k.3
             w[4] = k.0; w[5] = k.1; w[6] = k.2; w[7] = k.3
         }
-        let raw = UnsafeMutableRawPointer(base)
-        let n = bytes.count
+        let output = UnsafeMutableRawPointer(target)
+        let input = UnsafeRawPointer(source)
         var i = 0
         // Sixteen bytes per step with a vector XOR, then words for what is left.
         let vector = unsafeBitCast((wide, wide), to: SIMD16<UInt8>.self)
         while i + 16 <= n {
-            let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-            raw.storeBytes(of: v ^ vector, toByteOffset: i, as: SIMD16<UInt8>.self)
+            let v = input.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+            output.storeBytes(of: v ^ vector, toByteOffset: i, as: SIMD16<UInt8>.self)
             i += 16
         }
         while i + 8 <= n {
-            let v = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            raw.storeBytes(of: v ^ wide, toByteOffset: i, as: UInt64.self)
+            let v = input.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            output.storeBytes(of: v ^ wide, toByteOffset: i, as: UInt64.self)
             i += 8
         }
         withUnsafeBytes(of: wide) { w in
             while i < n {
-                base[i] ^= w[i & 7]
+                target[i] = source[i] ^ w[i & 7]
                 i += 1
             }
         }
