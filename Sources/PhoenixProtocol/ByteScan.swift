@@ -29,16 +29,24 @@ public enum ByteScan {
     }
 
     /// The offset of the first byte in `start..<end` that a JSON string cannot hold as is
-    /// (`"`, `\`, a control character), or `end`.
+    /// (`"`, `\`, a control character), or `end`. ORs the bytes it passes over into `seen`
+    /// (whole words, so possibly some past the result too): a caller learns for one OR per step
+    /// whether any had the high bit set, that is whether the text was all ASCII.
     @inline(__always)
-    public static func firstJSONSpecial(_ base: UnsafeRawPointer, from start: Int, to end: Int) -> Int {
+    public static func firstJSONSpecial(_ base: UnsafeRawPointer, from start: Int, to end: Int, seen: inout UInt64) -> Int {
         var i = start
         // 16 bytes per step with vector compares (SSE2 and NEON have them all).
         let quote = SIMD16<UInt8>(repeating: UInt8(ascii: "\""))
         let backslash = SIMD16<UInt8>(repeating: UInt8(ascii: "\\"))
         let space = SIMD16<UInt8>(repeating: 0x20)
+        var passed = SIMD16<UInt8>(repeating: 0)
+        defer {
+            let words = unsafeBitCast(passed, to: SIMD2<UInt64>.self)
+            seen |= words[0] | words[1]
+        }
         while i + 16 <= end {
             let v = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+            passed |= v
             let found = (v .== quote) .| (v .== backslash) .| (v .< space)
             if any(found) {
                 // The mask's lanes are 0 or all ones: read as two words, the first set byte is
@@ -51,13 +59,24 @@ public enum ByteScan {
             i += 16
         }
         while i + 8 <= end {
-            let m = jsonSpecialMask(word(base, i))
+            let w = word(base, i)
+            seen |= w
+            let m = jsonSpecialMask(w)
             if m != 0 { return i + m.trailingZeroBitCount >> 3 }
             i += 8
         }
-        while i < end, !isJSONSpecial(base.load(fromByteOffset: i, as: UInt8.self)) { i += 1 }
+        while i < end {
+            let b = base.load(fromByteOffset: i, as: UInt8.self)
+            seen |= UInt64(b)
+            if isJSONSpecial(b) { break }
+            i += 1
+        }
         return i
     }
+
+    /// Whether a word of ORed bytes (as `firstJSONSpecial` gathers) had a byte above 0x7F.
+    @inline(__always)
+    public static func hasNonASCII(_ seen: UInt64) -> Bool { seen & highs != 0 }
 
     /// The offset of the first byte in `start..<end` with its high bit set (not ASCII), or `end`.
     public static func firstNonASCII(_ base: UnsafeRawPointer, from start: Int, to end: Int) -> Int {

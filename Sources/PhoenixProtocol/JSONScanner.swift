@@ -13,6 +13,12 @@ struct ReplyMembers {
 struct JSONScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     var index: Int = 0
+    /// The OR of the string bytes scanned so far (see `ByteScan.firstJSONSpecial`). Outside
+    /// strings JSON is ASCII, so text that parsed with no high bit here is valid UTF-8.
+    private var stringBytesSeen: UInt64 = 0
+
+    /// Whether a string scanned so far held a byte above 0x7F (false: all ASCII).
+    var sawNonASCII: Bool { ByteScan.hasNonASCII(stringBytesSeen) }
 
     /// Deeper nesting is refused so that hostile frames cannot exhaust the stack.
     static let maxDepth = 512
@@ -189,7 +195,7 @@ struct JSONScanner {
         var escaped = false
         let base = UnsafeRawPointer(bytes.baseAddress)
         while index < bytes.count {
-            if let base { index = ByteScan.firstJSONSpecial(base, from: index, to: bytes.count) }
+            if let base { index = ByteScan.firstJSONSpecial(base, from: index, to: bytes.count, seen: &stringBytesSeen) }
             guard index < bytes.count else { break }
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {

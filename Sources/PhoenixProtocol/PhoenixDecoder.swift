@@ -13,13 +13,28 @@ public enum PhoenixDecoder {
             return try V2BinaryCodec.decode(frame, from: direction)
         case .text:
             return try frame.withUnsafeBufferPointer { (buffer) throws(DecodeError) -> PhoenixMessage in
-                if let bad = UTF8Validation.firstInvalidOffset(buffer) {
-                    throw .invalidUTF8(context: "text frame", offset: bad)
+                // Outside its strings JSON is ASCII, and the scanner notes whether a string held
+                // anything else: text that parses all-ASCII needs no UTF-8 pass of its own. A
+                // frame that is both bad UTF-8 and bad JSON is reported as bad UTF-8, as when
+                // the UTF-8 pass came first.
+                func requireUTF8() throws(DecodeError) {
+                    if let bad = UTF8Validation.firstInvalidOffset(buffer) {
+                        throw .invalidUTF8(context: "text frame", offset: bad)
+                    }
                 }
-                switch serializer {
-                case .v1: return try V1Codec.decode(frame, buffer, from: direction)
-                case .v2: return try V2TextCodec.decode(frame, buffer, from: direction)
+                var scanner = JSONScanner(buffer)
+                let message: PhoenixMessage
+                do throws(DecodeError) {
+                    switch serializer {
+                    case .v1: message = try V1Codec.decode(frame, &scanner, from: direction)
+                    case .v2: message = try V2TextCodec.decode(frame, &scanner, from: direction)
+                    }
+                } catch {
+                    try requireUTF8()
+                    throw error
                 }
+                if scanner.sawNonASCII { try requireUTF8() }
+                return message
             }
         }
     }

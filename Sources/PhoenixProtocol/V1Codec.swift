@@ -2,10 +2,9 @@
 /// (Phoenix.Socket.V1.JSONSerializer and Phoenix.Socket.Message.from_map!). The V1 server
 /// never writes `join_ref`; clients may.
 enum V1Codec {
-    static func decode(_ frame: Bytes, _ buffer: UnsafeBufferPointer<UInt8>, from direction: Direction)
+    static func decode(_ frame: Bytes, _ scanner: inout JSONScanner, from direction: Direction)
         throws(DecodeError) -> PhoenixMessage
     {
-        var scanner = JSONScanner(buffer)
         guard scanner.peek() == UInt8(ascii: "{") else {
             let start = scanner.index
             _ = try scanner.skipValue()
@@ -25,7 +24,7 @@ enum V1Codec {
             while true {
                 scanner.skipWhitespace()
                 let keyStart = scanner.index
-                guard keyStart < buffer.count, buffer[keyStart] == UInt8(ascii: "\"") else {
+                guard keyStart < scanner.bytes.count, scanner.bytes[keyStart] == UInt8(ascii: "\"") else {
                     throw scanner.fail("a string key")
                 }
                 try scanner.skipString()
@@ -66,7 +65,7 @@ enum V1Codec {
             layout: .v1Object(hasJoinRefKey: joinRef != nil, extraKeys: extraKeys)
         )
         if direction == .server, eventName == ReservedEvent.reply.rawValue {
-            message.reply = PhoenixDecoder.splitReply(frame, buffer, payload: payload)
+            message.reply = PhoenixDecoder.splitReply(frame, scanner.bytes, payload: payload)
         }
         return message
     }

@@ -2,10 +2,9 @@
 /// (Phoenix.Socket.V2.JSONSerializer; extra trailing elements are ignored by the server and
 /// kept here as JSON text so nothing on the wire is lost).
 enum V2TextCodec {
-    static func decode(_ frame: Bytes, _ buffer: UnsafeBufferPointer<UInt8>, from direction: Direction)
+    static func decode(_ frame: Bytes, _ scanner: inout JSONScanner, from direction: Direction)
         throws(DecodeError) -> PhoenixMessage
     {
-        var scanner = JSONScanner(buffer)
         guard scanner.peek() == UInt8(ascii: "[") else {
             // Say "invalid JSON" before "not an array" when both are true.
             let start = scanner.index
@@ -55,7 +54,7 @@ enum V2TextCodec {
             reply = PhoenixDecoder.reply(frame, scanner, replyMembers)
         } else if direction == .server, event == ReservedEvent.reply.rawValue {
             // The event was written with escapes: split the payload in a second pass.
-            reply = PhoenixDecoder.splitReply(frame, buffer, payload: payloadRange)
+            reply = PhoenixDecoder.splitReply(frame, scanner.bytes, payload: payloadRange)
         }
         return PhoenixMessage(
             joinRef: EnvelopeField.ref(scanner, elements[0]),

@@ -16,8 +16,13 @@ import Testing
     private static func scans(_ bytes: [UInt8], from start: Int) -> (special: Int, nonASCII: Int) {
         bytes.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return (start, start) }
-            return (ByteScan.firstJSONSpecial(base, from: start, to: bytes.count),
-                    ByteScan.firstNonASCII(base, from: start, to: bytes.count))
+            var seen: UInt64 = 0
+            let special = ByteScan.firstJSONSpecial(base, from: start, to: bytes.count, seen: &seen)
+            // What the scan passed over is in `seen`: a high byte before the result must show.
+            if bytes[start..<special].contains(where: { $0 >= 0x80 }) {
+                #expect(ByteScan.hasNonASCII(seen), "a byte above 0x7F before offset \(special) was not seen")
+            }
+            return (special, ByteScan.firstNonASCII(base, from: start, to: bytes.count))
         }
     }
 

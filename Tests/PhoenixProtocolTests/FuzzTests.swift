@@ -35,6 +35,19 @@ import Testing
             for opcode in [DataOpcode.text, .binary] {
                 for direction in Direction.allCases {
                     for serializer in [Serializer.v1, .v2] {
+                        // A text frame is refused as bad UTF-8 exactly when it is not UTF-8,
+                        // though all-ASCII JSON is not run through the UTF-8 check.
+                        let utf8Error = UTF8Validation.firstInvalidOffset(frame[...]).map { DecodeError.invalidUTF8(context: "text frame", offset: $0) }
+                        if opcode == .text, !frame.isEmpty {
+                            let result = Result { () throws(DecodeError) in
+                                try PhoenixDecoder.decode(frame[...], opcode: .text, from: direction, serializer: serializer)
+                            }
+                            if let utf8Error {
+                                #expect(throws: utf8Error) { try result.get() }
+                            } else if case .failure(let error) = result {
+                                #expect(error.description.contains("UTF-8") == false, "\(error)")
+                            }
+                        }
                         do {
                             let m = try PhoenixDecoder.decode(frame[...], opcode: opcode, from: direction, serializer: serializer)
                             _ = try? PhoenixEncoder.encode(m, serializer: serializer, from: direction)
