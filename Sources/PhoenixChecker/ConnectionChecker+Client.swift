@@ -42,7 +42,8 @@ extension ConnectionChecker {
                 (notes, expectNoReply) = push(message, m, notes)
             }
         }
-        verdict.annotations += notes
+        // Most messages have nothing to add, and appending nothing still costs a call.
+        if !notes.isEmpty { verdict.annotations += notes }
         guard let ref = message.ref else { return }
         let deadline = m.time + (kind == .heartbeat ? options.heartbeatInterval : timeout(for: message.topic))
         var pending = PendingPush(
@@ -51,13 +52,13 @@ extension ConnectionChecker {
         pending.expectsUnmatchedTopic = notes.contains {
             $0.rule == "push-to-unjoined-topic" || $0.rule == "join-ref-from-previous-connection"
         }
-        verdict.findings += expectReply(pending)
+        let findings = expectReply(consume pending)
+        if !findings.isEmpty { verdict.findings += findings }
     }
 
     private mutating func heartbeat(_ message: PhoenixMessage, _ m: MessagePlace, _ verdict: inout MessageVerdict) -> [Annotation] {
         var notes: [Annotation] = []
-        if let previous = pendingHeartbeat, let pending = outstanding[previous] {
-            outstanding[previous] = nil
+        if let previous = pendingHeartbeat, let pending = outstanding.remove(previous) {
             remember(pending, .timedOut)
             verdict.findings += finding(
                 "heartbeat-no-reply",

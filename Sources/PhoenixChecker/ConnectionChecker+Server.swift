@@ -105,12 +105,12 @@ extension ConnectionChecker {
             return
         }
         // One hash lookup finds and removes the push (this runs for every reply).
-        guard let index = outstanding.index(forKey: ref), outstanding.values[index].topic == topic else {
+        guard let index = outstanding.index(of: ref), outstanding[index].topic == topic else {
             verdict.annotations += orphan(ref, topic, m)
             lateJoinReply(message, ref: ref)
             return
         }
-        let pending = outstanding.remove(at: index).value
+        let pending = outstanding.remove(at: index)
         remember(pending, .replied)
         verdict.replyTo = pending.seq
         verdict.roundTrip = m.time - pending.time

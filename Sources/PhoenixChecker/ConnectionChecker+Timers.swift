@@ -9,9 +9,8 @@ extension ConnectionChecker {
         var out: [Finding] = []
         while let top = deadlines.top, top.deadline <= time {
             deadlines.pop()
-            guard let pending = outstanding[top.ref], pending.seq == top.seq else { continue }
-            outstanding[top.ref] = nil
-            out += timedOut(pending)
+            guard let index = outstanding.index(of: top.ref), outstanding[index].seq == top.seq else { continue }
+            out += timedOut(outstanding.remove(at: index))
         }
         if transport == .websocket, !isClosed, !silenceReported, let last = lastClientTime,
             time - last > options.silenceWarning
@@ -68,7 +67,7 @@ extension ConnectionChecker {
 
     /// Settles every pending push, e.g. when the connection closes.
     mutating func settleAll(time: Double, because reason: String) -> [Finding] {
-        let pending = outstanding.values.sorted { $0.seq < $1.seq }
+        let pending = outstanding.pushes.sorted { $0.seq < $1.seq }
         outstanding.removeAll()
         deadlines.removeAll()
         pendingHeartbeat = nil
@@ -81,35 +80,35 @@ extension ConnectionChecker {
 
     /// Settles the pushes of a channel that has just ended (`phx_close` or `phx_error`).
     mutating func settleChannel(topic: String, joinRef: Ref?, time: Double, because reason: String) -> [Finding] {
-        let ended = outstanding.values.filter { push in
+        let ended = outstanding.pushes.filter { push in
             push.topic == topic && push.kind == .push && (push.joinRef == nil || push.joinRef == joinRef)
         }.sorted { $0.seq < $1.seq }
         return ended.flatMap { push -> [Finding] in
-            outstanding[push.ref] = nil
+            outstanding.remove(push.ref)
             remember(push, .channelEnded)
             return finding("push-unanswered", "\(push.event) on \(topic) (ref \(push.ref)) will get no reply: \(reason)", time, [push.seq])
         }
     }
 
     /// Starts waiting for the reply to a client message.
-    mutating func expectReply(_ push: PendingPush) -> [Finding] {
+    mutating func expectReply(_ push: consuming PendingPush) -> [Finding] {
         var out: [Finding] = []
         if outstanding.count >= options.maxOutstanding {
             // Settle the push closest to its deadline early rather than grow without bound.
             while let top = deadlines.pop() {
-                guard let oldest = outstanding[top.ref], oldest.seq == top.seq else { continue }
-                outstanding[top.ref] = nil
+                guard let index = outstanding.index(of: top.ref), outstanding[index].seq == top.seq else { continue }
+                let oldest = outstanding.remove(at: index)
                 remember(oldest, .dropped)
                 out += finding("push-unanswered", "\(oldest.event) on \(oldest.topic) (ref \(oldest.ref)) is no longer followed: more than \(options.maxOutstanding) pushes await replies", push.time, [oldest.seq])
                 break
             }
         }
-        outstanding[push.ref] = push
         deadlines.push(.init(deadline: push.deadline, seq: push.seq, ref: push.ref))
+        outstanding.insert(push)  // its last use: moved in, not copied
         // Answered pushes leave their entries behind; rebuild before they outnumber live ones.
         if deadlines.count > 4 * max(outstanding.count, 256) {
             deadlines.removeAll()
-            for pending in outstanding.values {
+            for pending in outstanding.pushes {
                 deadlines.push(.init(deadline: pending.deadline, seq: pending.seq, ref: pending.ref))
             }
         }

@@ -16,7 +16,7 @@ public struct ConnectionChecker: Sendable {
     public private(set) var serializer: Serializer? = .v2
 
     var channels: [String: ChannelState] = [:]
-    var outstanding: [Ref: PendingPush] = [:]
+    var outstanding = PendingPushTable()
     var deadlines = DeadlineHeap()
     var settled: [SettledPush] = []
     var settledNext = 0
