@@ -28,6 +28,32 @@ public enum ByteScan {
         b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\")
     }
 
+    /// The lanes of `v` that a JSON string cannot hold as is: `"`, `\`, below 0x20.
+    @inline(__always)
+    static func jsonSpecials(_ v: SIMD16<UInt8>) -> SIMDMask<SIMD16<Int8>> {
+        (v .== SIMD16(repeating: UInt8(ascii: "\""))) .| (v .== SIMD16(repeating: UInt8(ascii: "\\")))
+            .| (v .< SIMD16(repeating: 0x20))
+    }
+
+    /// Whether any lane is set. Read as two words rather than with `any(_:)`, which the
+    /// optimizer does not always lower to a vector test (it became a call to a generic `min`).
+    @inline(__always)
+    static func anySet(_ found: SIMDMask<SIMD16<Int8>>) -> Bool {
+        let words = unsafeBitCast(found, to: SIMD2<UInt64>.self)
+        return words[0] | words[1] != 0
+    }
+
+    /// The first set lane of a mask that has one.
+    @inline(__always)
+    static func firstLane(_ found: SIMDMask<SIMD16<Int8>>) -> Int {
+        // The lanes are 0 or all ones: read as two words, the first set byte is the first lane
+        // (lane 0 is the lowest byte on every platform Swift runs on).
+        let words = unsafeBitCast(found, to: SIMD2<UInt64>.self)
+        let low = UInt64(littleEndian: words[0])
+        if low != 0 { return low.trailingZeroBitCount >> 3 }
+        return 8 + UInt64(littleEndian: words[1]).trailingZeroBitCount >> 3
+    }
+
     /// The offset of the first byte in `start..<end` that a JSON string cannot hold as is
     /// (`"`, `\`, a control character), or `end`. ORs the bytes it passes over into `seen`
     /// (whole words, so possibly some past the result too): a caller learns for one OR per step
@@ -35,27 +61,36 @@ public enum ByteScan {
     @inline(__always)
     public static func firstJSONSpecial(_ base: UnsafeRawPointer, from start: Int, to end: Int, seen: inout UInt64) -> Int {
         var i = start
-        // 16 bytes per step with vector compares (SSE2 and NEON have them all).
-        let quote = SIMD16<UInt8>(repeating: UInt8(ascii: "\""))
-        let backslash = SIMD16<UInt8>(repeating: UInt8(ascii: "\\"))
-        let space = SIMD16<UInt8>(repeating: 0x20)
+        // Vector compares (SSE2 and NEON have them all), 16 bytes per block.
         var passed = SIMD16<UInt8>(repeating: 0)
         defer {
             let words = unsafeBitCast(passed, to: SIMD2<UInt64>.self)
             seen |= words[0] | words[1]
         }
+        // One block first: most strings (refs, topics, keys) end inside it.
+        if i + 16 <= end {
+            let v = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+            passed |= v
+            let found = jsonSpecials(v)
+            if anySet(found) { return i + firstLane(found) }
+            i += 16
+        }
+        // Long runs (payload text): four blocks per step and one test for all of them; the
+        // block loop below finds the byte when the test fires.
+        while i + 64 <= end {
+            let v0 = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+            let v1 = base.loadUnaligned(fromByteOffset: i + 16, as: SIMD16<UInt8>.self)
+            let v2 = base.loadUnaligned(fromByteOffset: i + 32, as: SIMD16<UInt8>.self)
+            let v3 = base.loadUnaligned(fromByteOffset: i + 48, as: SIMD16<UInt8>.self)
+            passed |= (v0 | v1) | (v2 | v3)
+            if anySet((jsonSpecials(v0) .| jsonSpecials(v1)) .| (jsonSpecials(v2) .| jsonSpecials(v3))) { break }
+            i += 64
+        }
         while i + 16 <= end {
             let v = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
             passed |= v
-            let found = (v .== quote) .| (v .== backslash) .| (v .< space)
-            if any(found) {
-                // The mask's lanes are 0 or all ones: read as two words, the first set byte is
-                // the first special one (lane 0 is the lowest byte on every platform Swift runs on).
-                let words = unsafeBitCast(found, to: SIMD2<UInt64>.self)
-                let low = UInt64(littleEndian: words[0])
-                if low != 0 { return i + low.trailingZeroBitCount >> 3 }
-                return i + 8 + UInt64(littleEndian: words[1]).trailingZeroBitCount >> 3
-            }
+            let found = jsonSpecials(v)
+            if anySet(found) { return i + firstLane(found) }
             i += 16
         }
         while i + 8 <= end {

@@ -53,9 +53,6 @@ public enum JSONText {
         let source = UnsafeRawPointer(base)
         let target = UnsafeMutableRawPointer(destination)
         let count = bytes.count
-        let quote = SIMD16<UInt8>(repeating: UInt8(ascii: "\""))
-        let backslash = SIMD16<UInt8>(repeating: UInt8(ascii: "\\"))
-        let space = SIMD16<UInt8>(repeating: 0x20)
         var i = 0
         var out = 0
         while true {
@@ -63,15 +60,13 @@ public enum JSONText {
             while i + 16 <= count {
                 let v = source.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
                 target.storeBytes(of: v, toByteOffset: out, as: SIMD16<UInt8>.self)
-                let found = (v .== quote) .| (v .== backslash) .| (v .< space)
+                let found = ByteScan.jsonSpecials(v)
                 guard any(found) else {
                     i += 16
                     out += 16
                     continue
                 }
-                let words = unsafeBitCast(found, to: SIMD2<UInt64>.self)
-                let low = UInt64(littleEndian: words[0])
-                let plain = low != 0 ? low.trailingZeroBitCount >> 3 : 8 + UInt64(littleEndian: words[1]).trailingZeroBitCount >> 3
+                let plain = ByteScan.firstLane(found)
                 i += plain
                 out += plain
                 break

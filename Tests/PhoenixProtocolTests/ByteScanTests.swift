@@ -2,7 +2,7 @@ import PhoenixProtocol
 import Testing
 
 /// The word-at-a-time scans against a byte-by-byte reading of the same buffers: every position
-/// of the byte that ends a run, within and across the 8- and 32-byte steps, and bytes that only
+/// of the byte that ends a run, within and across the 8-, 16-, 32- and 64-byte steps, and bytes that only
 /// look special to a careless mask (0x80 and above, values next to the special ones).
 @Suite struct ByteScanTests {
     private static func naiveJSONSpecial(_ bytes: [UInt8], from start: Int) -> Int {
@@ -28,7 +28,7 @@ import Testing
 
     @Test(arguments: [UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x00, 0x0A, 0x1F, 0x80, 0xFF])
     func findsTheFirstSpecialByteAtEveryPosition(marker: UInt8) {
-        for length in [1, 7, 8, 9, 31, 32, 33, 70] {
+        for length in [1, 7, 8, 9, 31, 32, 33, 70, 80, 81, 95, 96, 97, 150] {
             for position in 0..<length {
                 var bytes = [UInt8](repeating: UInt8(ascii: "x"), count: length)
                 bytes[position] = marker
@@ -49,7 +49,7 @@ import Testing
         let alphabet: [UInt8] = [0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xC3, 0x1F, 0x01, 0x61, 0x7A]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<20_000 {
-            let length = Int.random(in: 0...90, using: &generator)
+            let length = Int.random(in: 0...200, using: &generator)
             // Mostly plain text, so that runs of every length occur before the first special byte.
             let bytes = (0..<length).map { _ in
                 Int.random(in: 0..<6, using: &generator) == 0 ? alphabet.randomElement(using: &generator)! : UInt8(ascii: "m")
