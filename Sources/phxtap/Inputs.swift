@@ -42,15 +42,19 @@ struct InputRunner {
         func flushCaptures() {
             guard !pendingCaptures.isEmpty else { return }
             let progress = Progress(paths: pendingCaptures)
-            let report = CaptureReader.read(paths: pendingCaptures, options: captureOptions, progress: progress.update) { event in
-                // Records are handed on a few hundred at a time: the pipeline appends to the
-                // batch in place, and the batch itself changes hands without copying a record.
-                pipeline.handle(event, into: &records)
-                if records.count >= Self.batchSize {
-                    emit(records)
-                    records.removeAll(keepingCapacity: true)
+            let stream = CaptureEventStream(paths: pendingCaptures, options: captureOptions, progress: progress)
+            while let events = stream.next() {
+                for event in events {
+                    // Records are handed on a few hundred at a time: the pipeline appends to the
+                    // batch in place, and the batch itself changes hands without copying a record.
+                    pipeline.handle(event, into: &records)
+                    if records.count >= Self.batchSize {
+                        emit(records)
+                        records.removeAll(keepingCapacity: true)
+                    }
                 }
             }
+            let report = stream.finalReport
             emit(records)
             records.removeAll(keepingCapacity: true)
             progress.done()

@@ -15,7 +15,7 @@ final class ParallelRecordWriter: @unchecked Sendable {
     private var batch: [TranscriptRecord] = []
     private let batchSize: Int
 
-    init(_ writer: RecordWriter, batchSize: Int = 512, maxBatchesInFlight: Int = 16) {
+    init(_ writer: RecordWriter, batchSize: Int = 512, maxBatchesInFlight: Int = 4) {
         self.writer = writer
         self.batchSize = batchSize
         self.slots = DispatchSemaphore(value: maxBatchesInFlight)
