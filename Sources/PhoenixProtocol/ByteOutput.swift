@@ -89,24 +89,55 @@ public final class ByteOutput {
         s.withUTF8 { appendQuoted($0) }
     }
 
+    /// "00", "01", ... "99": numbers are written two digits per division, which halves the
+    /// divisions of the 16-digit times on every transcript line.
+    private static let digitPairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
+
+    /// Writes the last `count` digits of `rest` (zero-padded) backwards, ending before
+    /// `window[position]`; returns the new position and what is left of `rest`.
+    @inline(__always)
+    private static func writeDigits(
+        _ rest: UInt64, count: Int, into window: UnsafeMutablePointer<UInt8>, before position: Int
+    ) -> (position: Int, rest: UInt64) {
+        let pairs = digitPairs.utf8Start
+        var rest = rest
+        var position = position
+        var left = count
+        while left >= 2 {
+            let pair = Int(rest % 100) &* 2
+            rest /= 100
+            position -= 2
+            window[position] = pairs[pair]
+            window[position + 1] = pairs[pair + 1]
+            left -= 2
+        }
+        if left == 1 {
+            position -= 1
+            window[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        }
+        return (position, rest)
+    }
+
+    /// How many decimal digits `n` has (1 for 0).
+    @inline(__always)
+    private static func digitCount(_ n: UInt64) -> Int {
+        var count = 1
+        var rest = n
+        while rest >= 100 { rest /= 100; count += 2 }
+        return rest >= 10 ? count + 1 : count
+    }
+
     /// Appends the decimal digits of `n`, zero-padded to `minimumWidth` (at most 20).
     public func appendDigits(_ n: UInt64, minimumWidth: Int = 1) {
-        reserve(20)
-        // Written backwards into the end of a 20-byte window, then moved into place.
-        let base = state.pointee.base + state.pointee.used
-        var position = 20
-        var rest = n
-        repeat {
-            position -= 1
-            base[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
-        } while rest > 0
-        while 20 - position < minimumWidth, position > 0 {
-            position -= 1
-            base[position] = UInt8(ascii: "0")
-        }
-        let width = 20 - position
-        if position > 0 { base.update(from: base + position, count: width) }
+        let width = max(Self.digitCount(n), min(minimumWidth, 20))
+        reserve(width)
+        let window = state.pointee.base + state.pointee.used
+        _ = Self.writeDigits(n, count: width, into: window, before: width)
         state.pointee.used += width
     }
 
@@ -116,13 +147,7 @@ public final class ByteOutput {
         reserve(42)
         // Written backwards into the end of a 42-byte window, then moved into place.
         let window = state.pointee.base + state.pointee.used
-        var position = 42
-        var rest = n
-        for _ in 0..<decimals {
-            position -= 1
-            window[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
-        }
+        var (position, rest) = Self.writeDigits(n, count: decimals, into: window, before: 42)
         position -= 1
         window[position] = UInt8(ascii: ".")
         repeat {

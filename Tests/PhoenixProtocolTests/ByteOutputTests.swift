@@ -26,6 +26,30 @@ import Testing
         }
     }
 
+    @Test func writesNumbersLikeTheirDecimalText() {
+        var generator = SystemRandomNumberGenerator()
+        let out = ByteOutput(capacity: 16)
+        var samples: [UInt64] = [0, 1, 9, 10, 11, 99, 100, 101, 999_999, 1_000_000, UInt64.max, UInt64.max - 1]
+        for _ in 0..<2_000 { samples.append(UInt64.random(in: 0...UInt64.max, using: &generator) >> UInt64.random(in: 0...63, using: &generator)) }
+        for n in samples {
+            out.removeAll()
+            out.appendDigits(n)
+            #expect(String(decoding: out.bytes(), as: UTF8.self) == String(n))
+            let width = Int.random(in: 1...20, using: &generator)
+            out.removeAll()
+            out.appendDigits(n, minimumWidth: width)
+            let padded = String(repeating: "0", count: max(0, width - String(n).count)) + String(n)
+            #expect(String(decoding: out.bytes(), as: UTF8.self) == padded)
+            for decimals in [0, 1, 6, 7, 19] {
+                out.removeAll()
+                out.appendFixedPoint(n, decimals: decimals)
+                let digits = String(repeating: "0", count: max(0, decimals + 1 - String(n).count)) + String(n)
+                let expected = String(digits.dropLast(decimals)) + "." + String(digits.suffix(decimals))
+                #expect(String(decoding: out.bytes(), as: UTF8.self) == expected, "\(n) with \(decimals) decimals")
+            }
+        }
+    }
+
     @Test func writesDigitsKeysAndGrowsPastItsCapacity() {
         let out = ByteOutput(capacity: 16)
         out.appendKey("conn", first: true)
