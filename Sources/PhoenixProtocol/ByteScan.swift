@@ -2,8 +2,9 @@
 /// run (`"`, `\`, control characters) and what ends an ASCII run. Payloads are mostly such
 /// runs, and these loops are where decoding and transcript writing spend their time.
 ///
-/// The JSON scan compares 16 bytes per step with vector instructions, the ASCII scan tests 32
-/// bytes per step as words; both finish with 8-byte words and single bytes. The word masks may
+/// The JSON scan compares 16-byte blocks with vector instructions (one block, then four per
+/// step for long runs), the ASCII scan tests 32 bytes per step as words; both finish with
+/// 8-byte words and single bytes. The word masks may
 /// also flag bytes above a real match (borrows propagate upwards), never below it, so the
 /// lowest flagged byte of a word is always a real one.
 public enum ByteScan {
