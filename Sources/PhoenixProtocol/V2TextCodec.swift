@@ -2,6 +2,7 @@
 /// (Phoenix.Socket.V2.JSONSerializer; extra trailing elements are ignored by the server and
 /// kept here as JSON text so nothing on the wire is lost).
 enum V2TextCodec {
+    @inline(__always)
     static func decode(_ frame: Bytes, _ scanner: inout JSONScanner, from direction: Direction)
         throws(DecodeError) -> PhoenixMessage
     {
