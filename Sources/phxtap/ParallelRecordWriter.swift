@@ -1,9 +1,10 @@
 import Dispatch
 import Transcript
 
-/// Formats and writes records on a second thread, so a long `read` uses both cores: this
-/// thread reassembles, decodes and checks while the other escapes and writes JSON. Order is
-/// kept (one serial queue), and memory stays bounded: at most `maxBatchesInFlight` batches wait.
+/// Formats and writes records on a thread of their own, so a long `read` uses both cores: the
+/// caller's thread decodes and checks (captures are read on a third, `CaptureEventStream`)
+/// while this one escapes and writes JSON. Order is kept (one serial queue), and memory stays
+/// bounded: at most `maxBatchesInFlight` batches wait.
 ///
 /// Not for the proxy, whose lines must reach the file as soon as they are known.
 final class ParallelRecordWriter: @unchecked Sendable {
