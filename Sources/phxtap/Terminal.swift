@@ -27,9 +27,11 @@ enum Terminal {
     }
 }
 
-/// Buffered output to stdout or a file, in 1 MiB pieces: a transcript of a large capture is
-/// hundreds of megabytes, one write(2) per line would cost more than formatting it. The proxy's
-/// live transcript is flushed after each batch its observer drains (`LiveTranscript.flush`).
+/// Buffered output to stdout or a file. JSON Lines arrive in 1 MiB pieces (`RecordWriter`
+/// builds them) and pass straight through; text lines collect in stdio's buffer, fully
+/// buffered even on a terminal, since one write(2) per line would cost more than formatting it.
+/// The proxy's live transcript is flushed after each batch its observer drains
+/// (`LiveTranscript.flush`).
 final class LineOutput {
     private let file: UnsafeMutablePointer<FILE>
     private let ownsFile: Bool
@@ -38,7 +40,7 @@ final class LineOutput {
     init() {
         file = fdopen(STDOUT_FILENO, "w")
         ownsFile = false
-        setvbuf(file, nil, _IOFBF, 1 << 20)
+        Self.bufferFully(file)
     }
 
     /// A file, created or truncated.
@@ -48,7 +50,13 @@ final class LineOutput {
         }
         file = f
         ownsFile = true
-        setvbuf(file, nil, _IOFBF, 1 << 20)
+        Self.bufferFully(file)
+    }
+
+    /// Full buffering with stdio's own buffer (a terminal is otherwise line-buffered). glibc
+    /// ignores a size given without a buffer of the caller's, so none is given.
+    private static func bufferFully(_ file: UnsafeMutablePointer<FILE>) {
+        setvbuf(file, nil, _IOFBF, 0)
     }
 
     /// `-o FILE` or stdout.
