@@ -4,9 +4,9 @@
 ///
 /// The JSON scan compares 16-byte blocks with vector instructions (one block, then four per
 /// step for long runs), the ASCII scan tests 32 bytes per step as words; both finish with
-/// 8-byte words and single bytes. The word masks may
-/// also flag bytes above a real match (borrows propagate upwards), never below it, so the
-/// lowest flagged byte of a word is always a real one.
+/// 8-byte words and single bytes. The word masks may also flag bytes above a real match
+/// (borrows propagate upwards), never below it, so the lowest flagged byte of a word is always
+/// a real one.
 public enum ByteScan {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highs: UInt64 = 0x8080_8080_8080_8080
@@ -70,10 +70,7 @@ public enum ByteScan {
         }
         // One block first: most strings (refs, topics, keys) end inside it.
         if i + 16 <= end {
-            let v = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-            passed |= v
-            let found = jsonSpecials(v)
-            if anySet(found) { return i + firstLane(found) }
+            if let special = special(inBlockAt: i, of: base, passed: &passed) { return special }
             i += 16
         }
         // Long runs (payload text): four blocks per step and one test for all of them; the
@@ -88,10 +85,7 @@ public enum ByteScan {
             i += 64
         }
         while i + 16 <= end {
-            let v = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-            passed |= v
-            let found = jsonSpecials(v)
-            if anySet(found) { return i + firstLane(found) }
+            if let special = special(inBlockAt: i, of: base, passed: &passed) { return special }
             i += 16
         }
         while i + 8 <= end {
@@ -108,6 +102,16 @@ public enum ByteScan {
             i += 1
         }
         return i
+    }
+
+    /// The offset of the first special byte among the 16 at `i`, nil when there is none; ORs
+    /// the block into `passed`.
+    @inline(__always)
+    private static func special(inBlockAt i: Int, of base: UnsafeRawPointer, passed: inout SIMD16<UInt8>) -> Int? {
+        let v = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+        passed |= v
+        let found = jsonSpecials(v)
+        return anySet(found) ? i + firstLane(found) : nil
     }
 
     /// Whether a word of ORed bytes (as `firstJSONSpecial` gathers) had a byte above 0x7F.

@@ -134,7 +134,7 @@ enum Masking {
     /// Writes `count` bytes from `source`, XORed with the mask, to `target` (which may be
     /// `source`). `phase` is the payload offset of `source[0]` modulo 4.
     private static func xor(from source: UnsafePointer<UInt8>, to target: UnsafeMutablePointer<UInt8>, count n: Int, key: UInt32, phase: Int) {
-        // Key bytes in wire order, rotated so that index 0 is the byte for bytes[0].
+        // Key bytes in wire order, rotated so that index 0 is the byte for source[0].
         let k0 = UInt8(truncatingIfNeeded: key >> 24), k1 = UInt8(truncatingIfNeeded: key >> 16)
         let k2 = UInt8(truncatingIfNeeded: key >> 8), k3 = UInt8(truncatingIfNeeded: key)
         var k: (UInt8, UInt8, UInt8, UInt8)
