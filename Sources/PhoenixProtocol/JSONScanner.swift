@@ -133,7 +133,6 @@ struct JSONScanner {
 
     /// Which reply member the key string at `key` (quotes included) names.
     private func memberName(_ key: Range<Int>, escaped: Bool) -> ReplyMember {
-        let start = key.lowerBound
         if escaped {
             // Rare enough to decode: `"st\u0061tus"` is still `status`.
             switch decodeString(key) {
@@ -142,25 +141,25 @@ struct JSONScanner {
             default: return .other
             }
         }
-        func named(_ word: StaticString) -> Bool {
-            let n = word.utf8CodeUnitCount
-            guard key.count == n + 2 else { return false }
-            let p = word.utf8Start
-            for k in 0..<n where bytes[start + 1 + k] != p[k] { return false }
-            return true
-        }
-        if named("status") { return .status }
-        if named("response") { return .response }
+        let inner = (key.lowerBound + 1)..<(key.upperBound - 1)
+        if text(at: inner, is: "status") { return .status }
+        if text(at: inner, is: "response") { return .response }
         return .other
+    }
+
+    /// Whether the bytes at `range` are exactly `word`.
+    @inline(__always)
+    func text(at range: Range<Int>, is word: StaticString) -> Bool {
+        let n = word.utf8CodeUnitCount
+        guard range.count == n, range.upperBound <= bytes.count else { return false }
+        let p = word.utf8Start
+        for k in 0..<n where bytes[range.lowerBound + k] != p[k] { return false }
+        return true
     }
 
     private mutating func skipLiteral(_ word: StaticString) throws(DecodeError) {
         let n = word.utf8CodeUnitCount
-        guard index + n <= bytes.count else { throw fail("'\(word)'") }
-        let p = word.utf8Start
-        for k in 0..<n where bytes[index + k] != p[k] {
-            throw fail("'\(word)'")
-        }
+        guard text(at: index..<(index + n), is: word) else { throw fail("'\(word)'") }
         index += n
     }
 

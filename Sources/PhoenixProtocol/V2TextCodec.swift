@@ -115,11 +115,7 @@ enum EnvelopeField {
 
     /// Whether the element at `range` is the string `"phx_reply"` (as written by Phoenix, unescaped).
     static func isReplyEvent(_ scanner: JSONScanner, _ range: Range<Int>) -> Bool {
-        let word: StaticString = "\"phx_reply\""
-        guard range.count == word.utf8CodeUnitCount else { return false }
-        let p = word.utf8Start
-        for k in 0..<range.count where scanner.bytes[range.lowerBound + k] != p[k] { return false }
-        return true
+        scanner.text(at: range, is: "\"phx_reply\"")
     }
 
     static func string(_ scanner: JSONScanner, _ range: Range<Int>, field: String) throws(DecodeError) -> String {
