@@ -65,7 +65,7 @@ struct JSONObjectWriter: ~Copyable {
     mutating func seconds(_ name: StaticString, _ value: Double) {
         key(name)
         guard value.isFinite, abs(value) < 9e12 else {
-            out.append(Array(Self.formatSeconds(value).utf8))
+            out.append(Self.formatSeconds(value).utf8)
             return
         }
         let micros = Int64((value * 1_000_000).rounded())
@@ -97,7 +97,7 @@ struct JSONObjectWriter: ~Copyable {
         key(name)
         switch ref {
         case .string(let s): out.appendQuoted(s)
-        case .number(let text), .other(let text): out.append(Array(text.utf8))
+        case .number(let text), .other(let text): out.append(text.utf8)
         case nil: out.append("null")
         }
     }
