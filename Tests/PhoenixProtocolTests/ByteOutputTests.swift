@@ -1,9 +1,30 @@
 import PhoenixProtocol
 import Testing
 
-/// The transcript's output buffer against the array-based writers it replaced.
+/// The transcript's output buffer against plain byte-by-byte writers.
 @Suite struct ByteOutputTests {
-    @Test func escapesLikeTheArrayWriterWhateverTheBytes() {
+    /// JSON's escapes (RFC 8259 section 7) one byte at a time: the reference for the block escaper.
+    static func naiveQuoted(_ bytes: [UInt8]) -> [UInt8] {
+        let hexDigits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        for b in bytes {
+            switch b {
+            case UInt8(ascii: "\""): out += Array(#"\""#.utf8)
+            case UInt8(ascii: "\\"): out += Array(#"\\"#.utf8)
+            case 0x0A: out += Array(#"\n"#.utf8)
+            case 0x0D: out += Array(#"\r"#.utf8)
+            case 0x09: out += Array(#"\t"#.utf8)
+            case 0x08: out += Array(#"\b"#.utf8)
+            case 0x0C: out += Array(#"\f"#.utf8)
+            case 0..<0x20: out += Array(#"\u00"#.utf8) + [hexDigits[Int(b >> 4)], hexDigits[Int(b & 0xF)]]
+            default: out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+        return out
+    }
+
+    @Test func escapesLikeAByteByByteWriterWhateverTheBytes() {
         var generator = SystemRandomNumberGenerator()
         let alphabet: [UInt8] = [0x00, 0x08, 0x09, 0x0A, 0x0C, 0x0D, 0x1F, 0x20, 0x22, 0x2F, 0x5C, 0x61, 0x7F, 0xC3, 0xA9]
         let out = ByteOutput(capacity: 16)
@@ -15,11 +36,14 @@ import Testing
                 round.isMultiple(of: 2) || Int.random(in: 0..<20, using: &generator) == 0
                     ? alphabet.randomElement(using: &generator)! : UInt8(ascii: "x")
             }
-            var expected: [UInt8] = []
-            JSONText.appendQuoted(bytes: bytes[...], to: &expected)
+            let expected = Self.naiveQuoted(bytes)
             out.removeAll()
             bytes.withUnsafeBufferPointer { out.appendQuoted($0) }
             #expect(out.bytes() == expected)
+            // The array writer shares the escaper: same bytes through it.
+            var viaArray: [UInt8] = []
+            JSONText.appendQuoted(bytes: bytes[...], to: &viaArray)
+            #expect(viaArray == expected)
             // A JSON parser reads back exactly the bytes that went in.
             let decoded = try? JSONValue.parse(out.bytes()[...])
             if case .string(let s)? = decoded { #expect(Array(s.utf8) == bytes || !UTF8Validation.isValid(bytes)) }
