@@ -40,12 +40,23 @@ final class ParallelRecordWriter: @unchecked Sendable {
 
     private func send() {
         guard !batch.isEmpty else { return }
-        let records = batch
+        let records = Handover(batch)
         batch = []
         slots.wait()
         queue.async {
-            self.writer.write(records)
+            self.writer.writeAll(taking: records.take())
             self.slots.signal()
         }
+    }
+}
+
+/// A batch on its way to the writing thread, which takes it out whole: the closure that carries
+/// it then no longer shares it, and the writer owns every record it formats.
+private final class Handover: @unchecked Sendable {
+    private var records: [TranscriptRecord]
+    init(_ records: [TranscriptRecord]) { self.records = records }
+    func take() -> [TranscriptRecord] {
+        defer { records = [] }
+        return records
     }
 }

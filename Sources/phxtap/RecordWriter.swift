@@ -9,6 +9,9 @@ final class RecordWriter {
     let format: OutputFormat
     private let renderer: TextRenderer
     private var filter: RecordFilter
+    /// Set when `filter` keeps every record: then it is not consulted (a mutating call on a
+    /// class's property costs an exclusivity check per record).
+    private let filtersNothing: Bool
     private let payloadRedactor: Redactor?
     private var document: [TranscriptRecord] = []
     /// JSON Lines not yet handed to `output`: formatting into one buffer and writing it in
@@ -30,6 +33,7 @@ final class RecordWriter {
         self.format = format
         self.renderer = TextRenderer(color: output.wantsColor)
         self.filter = filter
+        self.filtersNothing = filter.keepsEverything
         self.payloadRedactor = payloadRedactor
         let bufferSize = Self.pendingLimit + (1 << 16)
         pendingLines = ByteOutput(capacity: format == .jsonl ? bufferSize : 16)
@@ -37,7 +41,7 @@ final class RecordWriter {
     }
 
     func write(_ record: TranscriptRecord) {
-        guard filter.keep(record) else { return }
+        guard filtersNothing || filter.keep(record) else { return }
         if let payloadRedactor {
             emit(payloadRedactor.redact(record))
         } else {
@@ -60,6 +64,21 @@ final class RecordWriter {
     func write(_ records: [TranscriptRecord]) {
         // By index: each record is lent to `write` where it lies, not copied out of the array.
         for i in records.indices { write(records[i]) }
+    }
+
+    /// Writes a batch it may take apart: each record is swapped out of the batch for an empty
+    /// one and formatted as a value of its own. Lent from the array instead, every record was
+    /// copied first (a retain per field, and a release after), because the array's memory might
+    /// change during the calls that format it.
+    func writeAll(taking records: consuming [TranscriptRecord]) {
+        var records = records
+        records.withUnsafeMutableBufferPointer { batch in
+            for i in batch.indices {
+                var record = TranscriptRecord.summary(SummaryRecord())
+                swap(&record, &batch[i])
+                write(record)
+            }
+        }
     }
 
     private func writePendingLines() {
