@@ -29,11 +29,13 @@ import Testing
         let alphabet: [UInt8] = [0x00, 0x08, 0x09, 0x0A, 0x0C, 0x0D, 0x1F, 0x20, 0x22, 0x2F, 0x5C, 0x61, 0x7F, 0xC3, 0xA9]
         let out = ByteOutput(capacity: 16)
         for round in 0..<5_000 {
-            // Every other input is mostly plain text with rare specials: long runs cross the
-            // 16-byte blocks that are copied before they are checked.
-            let length = Int.random(in: 0...(round.isMultiple(of: 2) ? 100 : 300), using: &generator)
+            // Dense specials, then plain text with rare ones (1 in 20) and very rare ones (1 in
+            // 200): runs cross the 8-, 16- and 64-byte pieces that are copied before they are
+            // checked, and the escaper goes from long steps to blocks and back.
+            let rarity = [1, 20, 200][round % 3]
+            let length = Int.random(in: 0...(rarity == 1 ? 100 : 600), using: &generator)
             let bytes = (0..<length).map { _ in
-                round.isMultiple(of: 2) || Int.random(in: 0..<20, using: &generator) == 0
+                Int.random(in: 0..<rarity, using: &generator) == 0
                     ? alphabet.randomElement(using: &generator)! : UInt8(ascii: "x")
             }
             let expected = Self.naiveQuoted(bytes)
