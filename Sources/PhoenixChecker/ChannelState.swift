@@ -41,7 +41,7 @@ struct ChannelState: Sendable {
 
     init(topic: String, time: Double) {
         lastUsed = time
-        isLiveView = topic.hasPrefix("lv:") || topic.hasPrefix("lvu:")
+        isLiveView = EventName.isLiveViewTopic(topic)
     }
 
     /// Marks the channel used at `time` and returns what a push is checked against. Called on

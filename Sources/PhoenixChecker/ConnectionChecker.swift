@@ -228,31 +228,60 @@ public struct ConnectionChecker: Sendable {
 
     /// The timeout phoenix.js (or LiveView) applies to a push on `topic`.
     func timeout(for topic: String) -> Double {
-        topic.hasPrefix("lv:") || topic.hasPrefix("lvu:") ? options.liveViewPushTimeout : options.pushTimeout
+        EventName.isLiveViewTopic(topic) ? options.liveViewPushTimeout : options.pushTimeout
     }
 }
 
-/// The events the checker treats specially, classified with plain comparisons: this runs on every
-/// message, and most events are application events that match none of them.
+/// The events the checker treats specially. This runs on every message, and most events are
+/// application events that match none of them: the name's bytes are compared by length and
+/// first byte before anything else (a `switch` over the strings compared them one by one).
 enum CheckedEvent {
     case join, reply, leave, close, error, heartbeat, presenceState, presenceDiff, other
 
     init(_ event: String) {
+        var event = event
+        self = event.withUTF8(Self.classify)
+    }
+
+    private static func classify(_ name: UnsafeBufferPointer<UInt8>) -> CheckedEvent {
         // Every reserved event the checker follows starts with "p" or "h".
-        guard let first = event.utf8.first, first == UInt8(ascii: "p") || first == UInt8(ascii: "h") else {
-            self = .other
-            return
+        guard let first = name.first, first == UInt8(ascii: "p") || first == UInt8(ascii: "h") else { return .other }
+        switch name.count {
+        case 8:
+            return EventName.is(name, "phx_join") ? .join : .other
+        case 9:
+            if EventName.is(name, "phx_reply") { return .reply }
+            if EventName.is(name, "phx_leave") { return .leave }
+            if EventName.is(name, "phx_close") { return .close }
+            if EventName.is(name, "phx_error") { return .error }
+            return EventName.is(name, "heartbeat") ? .heartbeat : .other
+        case 13:
+            return EventName.is(name, "presence_diff") ? .presenceDiff : .other
+        case 14:
+            return EventName.is(name, "presence_state") ? .presenceState : .other
+        default:
+            return .other
         }
-        switch event {
-        case "phx_reply": self = .reply
-        case "phx_join": self = .join
-        case "phx_leave": self = .leave
-        case "phx_close": self = .close
-        case "phx_error": self = .error
-        case "heartbeat": self = .heartbeat
-        case "presence_state": self = .presenceState
-        case "presence_diff": self = .presenceDiff
-        default: self = .other
+    }
+}
+
+/// Byte comparisons of names for the per-message checks (`String`'s comparisons and
+/// `hasPrefix` go through Unicode-aware paths costing a hundred instructions or more).
+enum EventName {
+    /// Whether `name` is exactly the ASCII text `literal`.
+    static func `is`(_ name: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
+        guard name.count == literal.utf8CodeUnitCount else { return false }
+        let text = literal.utf8Start
+        for i in 0..<name.count where name[i] != text[i] { return false }
+        return true
+    }
+
+    /// `lv:` and `lvu:` topics are LiveView's: a longer push timeout and join checks of their own.
+    static func isLiveViewTopic(_ topic: String) -> Bool {
+        var topic = topic
+        return topic.withUTF8 { t in
+            guard t.count >= 3, t[0] == UInt8(ascii: "l"), t[1] == UInt8(ascii: "v") else { return false }
+            return t[2] == UInt8(ascii: ":") || (t.count >= 4 && t[2] == UInt8(ascii: "u") && t[3] == UInt8(ascii: ":"))
         }
     }
 }
