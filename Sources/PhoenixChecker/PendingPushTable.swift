@@ -7,16 +7,27 @@ import PhoenixProtocol
 /// push: SipHash over the ref's string on each of the three lookups of a round trip, and the
 /// push copied out whole to read its topic. Here a reply finds its push, reads it in place and
 /// takes it out with one hash.
+///
+/// The probe table holds 16-byte slots (a hash and where the push is stored); the pushes stay
+/// where they were put, and freed places are reused. A pipelining client has thousands of
+/// pushes awaiting replies, and probing and backward-shift deletion then move and touch small
+/// slots instead of whole pushes.
 struct PendingPushTable: Sendable {
-    // Probing reads only `hashes` (0 marks an empty slot); a push is touched when its hash
-    // matches, and moved with `swapAt`, so no probe copies one (copying retains its strings).
-    private var hashes: [UInt64]
-    private var slots: [PendingPush?]
+    private struct Slot: Sendable {
+        /// 0 marks an empty slot.
+        var hash: UInt64
+        /// The push's place in `storage`.
+        var place: Int
+    }
+
+    private var slots: [Slot]
+    private var storage: [PendingPush?] = []
+    /// Places in `storage` whose push was taken out.
+    private var freePlaces: [Int] = []
     private(set) var count = 0
 
     init() {
-        hashes = Array(repeating: 0, count: Self.minimumCapacity)
-        slots = Array(repeating: nil, count: Self.minimumCapacity)
+        slots = Array(repeating: Slot(hash: 0, place: 0), count: Self.minimumCapacity)
     }
 
     /// A power of two; the table is kept at most half full, so that probe runs stay short.
@@ -25,58 +36,67 @@ struct PendingPushTable: Sendable {
     /// Where the push with `ref` is, if one awaits its reply.
     func index(of ref: Ref) -> Int? {
         let hash = Self.hash(ref)
-        let mask = hashes.count - 1
+        let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: hash) & mask
-        while hashes[i] != 0 {
-            if hashes[i] == hash && slots[i]?.ref == ref { return i }
+        while slots[i].hash != 0 {
+            if slots[i].hash == hash && storage[slots[i].place]?.ref == ref { return i }
             i = (i + 1) & mask
         }
         return nil
     }
 
     /// The push at `index` (from `index(of:)`).
-    subscript(index: Int) -> PendingPush { slots[index]! }
+    subscript(index: Int) -> PendingPush { storage[slots[index].place]! }
 
     /// The push with `ref`, if one awaits its reply.
     subscript(ref: Ref) -> PendingPush? {
-        index(of: ref).flatMap { slots[$0] }
+        index(of: ref).map { self[$0] }
     }
 
     /// Adds `push`, replacing a push with the same ref.
     mutating func insert(_ push: consuming PendingPush) {
-        if (count + 1) * 2 > hashes.count { resize(to: hashes.count * 2) }
+        if (count + 1) * 2 > slots.count { resize(to: slots.count * 2) }
         let hash = Self.hash(push.ref)
-        let mask = hashes.count - 1
+        let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: hash) & mask
-        while hashes[i] != 0 {
-            if hashes[i] == hash && slots[i]?.ref == push.ref {
-                slots[i] = push
+        while slots[i].hash != 0 {
+            if slots[i].hash == hash && storage[slots[i].place]?.ref == push.ref {
+                storage[slots[i].place] = push
                 return
             }
             i = (i + 1) & mask
         }
-        hashes[i] = hash
-        slots[i] = push
+        let place: Int
+        if let free = freePlaces.popLast() {
+            place = free
+            storage[place] = push
+        } else {
+            place = storage.count
+            storage.append(push)
+        }
+        slots[i] = Slot(hash: hash, place: place)
         count += 1
     }
 
     /// Takes out the push at `index` (from `index(of:)`).
     @discardableResult
     mutating func remove(at index: Int) -> PendingPush {
-        let removed = slots[index].take()!
-        hashes[index] = 0
+        let place = slots[index].place
+        let removed = storage[place].take()!
+        freePlaces.append(place)
+        slots[index].hash = 0
         count -= 1
         // Backward-shift deletion: later members of the probe run move up into the hole, so
         // that a lookup can stop at the first empty slot and no tombstones pile up.
-        let mask = hashes.count - 1
+        let mask = slots.count - 1
         var hole = index
         var i = (index + 1) & mask
-        while hashes[i] != 0 {
-            let home = Int(truncatingIfNeeded: hashes[i]) & mask
+        while slots[i].hash != 0 {
+            let home = Int(truncatingIfNeeded: slots[i].hash) & mask
             // The member may move to the hole unless its home lies cyclically in (hole, i].
             if (i - home) & mask >= (i - hole) & mask {
-                hashes.swapAt(hole, i)
-                slots.swapAt(hole, i)
+                slots[hole] = slots[i]
+                slots[i].hash = 0
                 hole = i
             }
             i = (i + 1) & mask
@@ -91,23 +111,20 @@ struct PendingPushTable: Sendable {
     }
 
     /// Every push, in no particular order.
-    var pushes: [PendingPush] { slots.compactMap { $0 } }
+    var pushes: [PendingPush] { storage.compactMap { $0 } }
 
     mutating func removeAll() {
         self = PendingPushTable()
     }
 
     private mutating func resize(to capacity: Int) {
-        let oldHashes = hashes
-        let oldSlots = slots
-        hashes = Array(repeating: 0, count: capacity)
-        slots = Array(repeating: nil, count: capacity)
+        let old = slots
+        slots = Array(repeating: Slot(hash: 0, place: 0), count: capacity)
         let mask = capacity - 1
-        for (hash, push) in zip(oldHashes, oldSlots) where hash != 0 {
-            var i = Int(truncatingIfNeeded: hash) & mask
-            while hashes[i] != 0 { i = (i + 1) & mask }
-            hashes[i] = hash
-            slots[i] = push
+        for slot in old where slot.hash != 0 {
+            var i = Int(truncatingIfNeeded: slot.hash) & mask
+            while slots[i].hash != 0 { i = (i + 1) & mask }
+            slots[i] = slot
         }
     }
 
