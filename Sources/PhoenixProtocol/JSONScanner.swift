@@ -16,6 +16,8 @@ struct JSONScanner {
     /// The OR of the string bytes scanned so far (see `ByteScan.firstJSONSpecial`). Outside
     /// strings JSON is ASCII, so text that parsed with no high bit here is valid UTF-8.
     private var stringBytesSeen: UInt64 = 0
+    /// Where envelope names (topic, event, reply status) are looked up first; nil builds each.
+    var names: UnsafeMutablePointer<NameCache>?
 
     /// Whether a string scanned so far held a byte above 0x7F (false: all ASCII).
     var sawNonASCII: Bool { ByteScan.hasNonASCII(stringBytesSeen) }
@@ -224,6 +226,14 @@ struct JSONScanner {
             index += 1
         }
         throw fail("'\"' to end the string")
+    }
+
+    /// Decodes a name (topic, event, reply status) occupying `range` like `decodeString`,
+    /// through `names` when there is one and the literal has no escapes.
+    func decodeName(_ range: Range<Int>) -> String {
+        guard let names else { return decodeString(range) }
+        let inner = UnsafeBufferPointer(start: bytes.baseAddress! + range.lowerBound + 1, count: range.count - 2)
+        return names.pointee.string(inner) ?? decodeString(range)
     }
 
     /// Decodes the string literal occupying `range` (quotes included), which was validated.

@@ -6,6 +6,22 @@ public enum PhoenixDecoder {
     public static func decode(
         _ frame: Bytes, opcode: DataOpcode, from direction: Direction, serializer: Serializer
     ) throws(DecodeError) -> PhoenixMessage {
+        try decode(frame, opcode: opcode, from: direction, serializer: serializer, names: nil)
+    }
+
+    /// Decodes with a connection's `names`: its topics and events are then built once.
+    public static func decode(
+        _ frame: Bytes, opcode: DataOpcode, from direction: Direction, serializer: Serializer, names: inout NameCache
+    ) throws(DecodeError) -> PhoenixMessage {
+        try withUnsafeMutablePointer(to: &names) { (names) throws(DecodeError) -> PhoenixMessage in
+            try decode(frame, opcode: opcode, from: direction, serializer: serializer, names: names)
+        }
+    }
+
+    private static func decode(
+        _ frame: Bytes, opcode: DataOpcode, from direction: Direction, serializer: Serializer,
+        names: UnsafeMutablePointer<NameCache>?
+    ) throws(DecodeError) -> PhoenixMessage {
         guard !frame.isEmpty else { throw .emptyFrame(opcode) }
         switch opcode {
         case .binary:
@@ -23,6 +39,7 @@ public enum PhoenixDecoder {
                     }
                 }
                 var scanner = JSONScanner(buffer)
+                scanner.names = names
                 let message: PhoenixMessage
                 do throws(DecodeError) {
                     switch serializer {
@@ -62,7 +79,7 @@ public enum PhoenixDecoder {
     static func reply(_ frame: Bytes, _ scanner: JSONScanner, _ members: ReplyMembers) -> Reply? {
         guard let status = members.status, let response = members.response else { return nil }
         let base = frame.startIndex
-        return Reply(status: scanner.decodeString(status),
+        return Reply(status: scanner.decodeName(status),
                      response: .json(frame[(base + response.lowerBound)..<(base + response.upperBound)]))
     }
 }

@@ -122,7 +122,7 @@ enum EnvelopeField {
         guard scanner.bytes[range.lowerBound] == UInt8(ascii: "\"") else {
             throw .wrongType(field: field, expected: "a string", found: scanner.typeName(at: range.lowerBound))
         }
-        return scanner.decodeString(range)
+        return scanner.decodeName(range)
     }
 
     static func text(_ scanner: JSONScanner, _ range: Range<Int>) -> String {

@@ -13,6 +13,9 @@ final class PhoenixSession {
     let transport: Transport
     let serializer: Serializer
     var checker: ConnectionChecker
+    /// The connection's topics, events and statuses, decoded once each. Unchecked exclusivity:
+    /// only `message` touches it, and the runtime check cost more than the cache saved.
+    @exclusivity(unchecked) private var names = NameCache()
     private(set) var seq = 0
     private(set) var lastTime: Double
     /// Whether a WebSocket close frame was recorded (else the TCP end gets a close line).
@@ -44,7 +47,7 @@ final class PhoenixSession {
         seq = givenSeq ?? seq + 1
         lastTime = max(lastTime, time)
         let decoded = Result { () throws(DecodeError) -> PhoenixMessage in
-            try PhoenixDecoder.decode(bytes[...], opcode: opcode, from: from, serializer: serializer)
+            try PhoenixDecoder.decode(bytes[...], opcode: opcode, from: from, serializer: serializer, names: &names)
         }
         let verdict = checker.message(decoded, seq: seq, time: time, from: from, opcode: opcode)
         append(verdict.findings, into: &out)

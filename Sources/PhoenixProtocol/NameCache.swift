@@ -1,0 +1,51 @@
+/// Short strings that come back on every message of a connection (its topics, its events,
+/// reply statuses), kept so that decoding hands out the same `String` again instead of building
+/// a new one: building a string costs about a hundred and fifty instructions, finding it here
+/// a few compares. A session keeps one and lends it to `PhoenixDecoder`.
+///
+/// Names of up to 16 bytes are kept as two words, the eight most recent distinct ones; the
+/// decoded string is the one `String(decoding:as:)` gives for the same bytes, so a transcript
+/// cannot tell whether a name came from here.
+public struct NameCache: Sendable {
+    private struct Entry: Sendable {
+        var words: (UInt64, UInt64)
+        var count: Int
+        var string: String
+    }
+
+    private var entries: [Entry] = []
+    private var next = 0
+    private static let capacity = 8
+
+    public init() {}
+
+    /// The string of the bytes inside a JSON string literal (repaired like `String(decoding:as:)`
+    /// if they are not UTF-8); nil when they hold an escape, which the caller decodes.
+    mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard bytes.count <= 16 else {
+            return bytes.contains(UInt8(ascii: "\\")) ? nil : String(decoding: bytes, as: UTF8.self)
+        }
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+        guard !Self.hasBackslash(words.0), !Self.hasBackslash(words.1) else { return nil }
+        for i in entries.indices
+        where entries[i].words.0 == words.0 && entries[i].words.1 == words.1 && entries[i].count == bytes.count {
+            return entries[i].string
+        }
+        let string = String(decoding: bytes, as: UTF8.self)
+        let entry = Entry(words: words, count: bytes.count, string: string)
+        if entries.count < Self.capacity {
+            entries.append(entry)
+        } else {
+            entries[next] = entry
+            next = (next + 1) % Self.capacity
+        }
+        return string
+    }
+
+    /// Whether a byte of `w` is a backslash (the padding past a name's end is zeros).
+    private static func hasBackslash(_ w: UInt64) -> Bool {
+        let x = w ^ 0x5C5C_5C5C_5C5C_5C5C
+        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+    }
+}

@@ -1,0 +1,45 @@
+@testable import PhoenixProtocol
+import TestSupport
+import Testing
+
+/// Decoding names through a connection's cache gives what decoding them afresh gives.
+@Suite struct NameCacheTests {
+    @Test func givesTheStringsOfTheBytesWhateverCameBefore() {
+        var rng = SplitMix64(seed: 0x6E61_6D65)
+        var cache = NameCache()
+        // A small alphabet with a backslash, invalid UTF-8 and a zero byte, lengths around the
+        // 8- and 16-byte words: names repeat (hits), collide in their padding, and evict.
+        let alphabet: [UInt8] = [0x00, 0x5C, 0x61, 0x62, 0x3A, 0xC3, 0xA9, 0xFF]
+        for _ in 0..<50_000 {
+            let length = Int.random(in: 0...20, using: &rng)
+            let bytes = (0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] }
+            let got = bytes.withUnsafeBufferPointer { cache.string($0) }
+            if bytes.contains(0x5C) {
+                #expect(got == nil)
+            } else {
+                #expect(got.map { Array($0.utf8) } == Array(String(decoding: bytes, as: UTF8.self).utf8))
+            }
+        }
+    }
+
+    @Test func decodingWithACacheGivesTheSameMessages() throws {
+        var names = NameCache()
+        let frames = [
+            #"["1","1","room:lobby","phx_join",{}]"#, #"["1","2","room:lobby","new_msg",{"body":"hi"}]"#,
+            #"["1","3","room:l\u006fbby","new_msg",{}]"#, #"["1","4","room:lobby","new_msg",{}]"#,
+            #"["1","5","room:a-much-longer-topic-name","ping",{}]"#, #"["1","6","room:lobby","phx_leave",{}]"#,
+        ]
+        for text in frames + frames.reversed() {
+            let bytes = Array(text.utf8)[...]
+            let plain = try PhoenixDecoder.decode(bytes, opcode: .text, from: .client, serializer: .v2)
+            let cached = try PhoenixDecoder.decode(bytes, opcode: .text, from: .client, serializer: .v2, names: &names)
+            #expect(plain == cached)
+        }
+        let reply = Array(#"["1","2","room:lobby","phx_reply",{"status":"ok","response":{}}]"#.utf8)[...]
+        for _ in 0..<3 {
+            let cached = try PhoenixDecoder.decode(reply, opcode: .text, from: .server, serializer: .v2, names: &names)
+            #expect(cached.reply?.status == "ok")
+            #expect(cached.event == "phx_reply")
+        }
+    }
+}
