@@ -15,6 +15,9 @@ import WebSocketWire
 public struct Pipeline {
     public let options: PipelineOptions
     private var taps: [Int: TCPTap] = [:]
+    /// The wire events of one chunk of bytes, kept between chunks with its capacity: a 64 kB
+    /// segment gives a hundred messages, and a new array grew (and copied) several times each.
+    private var wireEvents: [WireEvent] = []
     private var longPoll: [String: PhoenixSession] = [:]
     var nextConn = 1
     var lastTime = 0.0
@@ -47,13 +50,17 @@ public struct Pipeline {
         case .bytes(let conn, let from, let time, let bytes):
             lastTime = max(lastTime, time)
             guard let tap = taps[conn] else { return }
-            let events = tap.feed(bytes, from: from, time: time)
-            apply(events, tcp: conn, into: &out)
+            var events = wireEvents
+            wireEvents = []
+            tap.feed(bytes, from: from, time: time, into: &events)
+            apply(&events, tcp: conn, into: &out)
+            events.removeAll(keepingCapacity: true)
+            wireEvents = events
         case .gap(let conn, let from, let time, let missing):
             lastTime = max(lastTime, time)
             guard let tap = taps[conn] else { return }
-            let events = tap.wire.gap(from: from, missing: missing, time: time)
-            apply(events, tcp: conn, into: &out)
+            var events = tap.wire.gap(from: from, missing: missing, time: time)
+            apply(&events, tcp: conn, into: &out)
         case .sourceNote(let conn, let time, let rule, let text):
             lastTime = max(lastTime, time)
             note(tcp: conn, rule: rule, text: text, time: time, into: &out)
@@ -99,10 +106,13 @@ public struct Pipeline {
 
     // MARK: - Wire events
 
-    private mutating func apply(_ events: [WireEvent], tcp: Int, into out: inout [TranscriptRecord]) {
-        // By index: each event is read where it lies instead of being copied out whole.
+    /// Applies `events` in order, moving each out of the array (left holding a placeholder):
+    /// read in place, every event was copied first, its payload retained and released.
+    private mutating func apply(_ events: inout [WireEvent], tcp: Int, into out: inout [TranscriptRecord]) {
         for i in events.indices {
-            switch events[i] {
+            var event = WireEvent.ping(from: .client, payload: [], time: 0)
+            swap(&event, &events[i])
+            switch consume event {
             case .request(let head, let body, let time):
                 request(head, body: body.bytes, time: time, tcp: tcp, into: &out)
             case .response(let head, let body, let time):
@@ -229,8 +239,8 @@ public struct Pipeline {
 
     private mutating func close(tcp: Int, time: Double, how: ConnectionEnd, into out: inout [TranscriptRecord]) {
         guard let tap = taps[tcp] else { return }
-        let events = tap.wire.finish(time: time)
-        apply(events, tcp: tcp, into: &out)  // may still open a session or record a close frame
+        var events = tap.wire.finish(time: time)
+        apply(&events, tcp: tcp, into: &out)  // may still open a session or record a close frame
         if tap.session == nil, let first = tap.heldFindings.first {
             // Findings but never a message: they need a connection to be reported on.
             withSession(tcp: tcp, time: first.time, into: &out) { _, _ in }
@@ -314,7 +324,7 @@ final class TCPTap {
         wire = WireConnection(limits: limits)
     }
 
-    func feed(_ bytes: [UInt8], from: Direction, time: Double) -> [WireEvent] {
+    func feed(_ bytes: [UInt8], from: Direction, time: Double, into events: inout [WireEvent]) {
         if !sawBytes {
             sawBytes = true
             // The unseen handshake may have agreed compression: frames of either kind count.
@@ -322,6 +332,6 @@ final class TCPTap {
                 wire = WireConnection.assumingWebSocket(limits: wire.limits)
             }
         }
-        return wire.feed(bytes, from: from, time: time)
+        wire.feed(bytes, from: from, time: time, into: &events)
     }
 }
