@@ -14,10 +14,8 @@ import WebSocketWire
 /// session spans several TCP connections; plain HTTP connections get no number).
 public struct Pipeline {
     public let options: PipelineOptions
+    private var wireStage: WireStage
     private var taps: [Int: TCPTap] = [:]
-    /// The wire events of one chunk of bytes, kept between chunks with its capacity: a 64 kB
-    /// segment gives a hundred messages, and a new array grew (and copied) several times each.
-    private var wireEvents: [WireEvent] = []
     private var longPoll: [String: PhoenixSession] = [:]
     var nextConn = 1
     var lastTime = 0.0
@@ -28,6 +26,7 @@ public struct Pipeline {
 
     public init(options: PipelineOptions = .init()) {
         self.options = options
+        wireStage = WireStage(options: options)
     }
 
     /// The first line of the transcript.
@@ -39,36 +38,43 @@ public struct Pipeline {
 
     /// Handles one event, appending the records it completes.
     public mutating func handle(_ event: ConnectionEvent, into out: inout [TranscriptRecord]) {
+        var staged = wireStage.stage(event)
+        handle(&staged, into: &out)
+    }
+
+    /// Handles one event that went through a wire stage elsewhere (see `takeWireStage()`). Its
+    /// wire events are moved out as they are applied.
+    public mutating func handle(_ event: inout StagedEvent, into out: inout [TranscriptRecord]) {
         // Records go straight into `out` (often a batch shared with the writer) and are counted
         // there: passing through a second array copied every record twice.
         let start = out.count
-        switch event {
-        case .opened(let conn, let time, let client, let server):
-            lastTime = max(lastTime, time)
-            taps[conn] = TCPTap(client: client, server: server, limits: options.wireLimits,
-                                assumeWebSocket: options.assumeWebSocketPorts.contains(server.port))
-        case .bytes(let conn, let from, let time, let bytes):
-            lastTime = max(lastTime, time)
-            guard let tap = taps[conn] else { return }
-            var events = wireEvents
-            wireEvents = []
-            tap.feed(bytes, from: from, time: time, into: &events)
-            apply(&events, tcp: conn, into: &out)
-            events.removeAll(keepingCapacity: true)
-            wireEvents = events
-        case .gap(let conn, let from, let time, let missing):
-            lastTime = max(lastTime, time)
-            guard let tap = taps[conn] else { return }
-            var events = tap.wire.gap(from: from, missing: missing, time: time)
-            apply(&events, tcp: conn, into: &out)
-        case .sourceNote(let conn, let time, let rule, let text):
-            lastTime = max(lastTime, time)
+        let conn = event.conn
+        let time = event.time
+        lastTime = max(lastTime, time)
+        switch event.kind {
+        case .opened(let client, let server):
+            taps[conn] = TCPTap(client: client, server: server)
+        case .wire:
+            apply(&event.events, tcp: conn, into: &out)
+        case .sourceNote(let rule, let text):
             note(tcp: conn, rule: rule, text: text, time: time, into: &out)
-        case .closed(let conn, let time, let how):
-            lastTime = max(lastTime, time)
-            close(tcp: conn, time: time, how: how, into: &out)
+        case .closed(let how):
+            close(tcp: conn, time: time, how: how, lastEvents: &event.events, into: &out)
         }
         tally(out, from: start)
+    }
+
+    /// Hands the wire stage over, to run on another thread (a capture's reading thread) ahead
+    /// of this pipeline; events then come in through `handle(_: StagedEvent, into:)` until
+    /// `returnWireStage` gives it back.
+    public mutating func takeWireStage() -> WireStage {
+        defer { wireStage = WireStage(options: options) }
+        return wireStage
+    }
+
+    /// Takes the wire stage back: `finish()` ends the connections still open with it.
+    public mutating func returnWireStage(_ stage: WireStage) {
+        wireStage = stage
     }
 
     /// Convenience for one event.
@@ -82,7 +88,8 @@ public struct Pipeline {
     public mutating func finish() -> [TranscriptRecord] {
         var records: [TranscriptRecord] = []
         for conn in taps.keys.sorted() {
-            close(tcp: conn, time: lastTime, how: .endOfInput, into: &records)
+            var lastEvents = wireStage.close(conn: conn, time: lastTime)
+            close(tcp: conn, time: lastTime, how: .endOfInput, lastEvents: &lastEvents, into: &records)
         }
         for token in longPoll.keys.sorted(by: { longPoll[$0]!.conn < longPoll[$1]!.conn }) {
             longPoll[token]!.finish(time: lastTime, ending: nil, into: &records)
@@ -237,10 +244,11 @@ public struct Pipeline {
         return session
     }
 
-    private mutating func close(tcp: Int, time: Double, how: ConnectionEnd, into out: inout [TranscriptRecord]) {
+    private mutating func close(
+        tcp: Int, time: Double, how: ConnectionEnd, lastEvents: inout [WireEvent], into out: inout [TranscriptRecord]
+    ) {
         guard let tap = taps[tcp] else { return }
-        var events = tap.wire.finish(time: time)
-        apply(&events, tcp: tcp, into: &out)  // may still open a session or record a close frame
+        apply(&lastEvents, tcp: tcp, into: &out)  // may still open a session or record a close frame
         if tap.session == nil, let first = tap.heldFindings.first {
             // Findings but never a message: they need a connection to be reported on.
             withSession(tcp: tcp, time: first.time, into: &out) { _, _ in }
@@ -303,35 +311,19 @@ struct PendingRequest {
     var time: Double
 }
 
-/// One TCP connection: its endpoints, its wire state and, once upgraded, its Phoenix session.
-/// A class so that the pipeline's dictionary lookups never copy the wire or checker state.
+/// One TCP connection as the second half of the pipeline sees it: its endpoints, requests
+/// awaiting responses and, once upgraded, its Phoenix session (its bytes are `WireStage`'s).
+/// A class so that the pipeline's dictionary lookups never copy the checker state.
 final class TCPTap {
     let client: Endpoint
     let server: Endpoint
-    var wire: WireConnection
     var pending: [PendingRequest] = []
     var session: PhoenixSession?
     /// Findings from before the session opened (see `Pipeline.note`).
     var heldFindings: [HeldFinding] = []
-    /// Undecided until the first bytes: HTTP, or WebSocket frames without a handshake.
-    private var sawBytes = false
-    private let assumeWebSocket: Bool
 
-    init(client: Endpoint, server: Endpoint, limits: WireLimits, assumeWebSocket: Bool) {
+    init(client: Endpoint, server: Endpoint) {
         self.client = client
         self.server = server
-        self.assumeWebSocket = assumeWebSocket
-        wire = WireConnection(limits: limits)
-    }
-
-    func feed(_ bytes: [UInt8], from: Direction, time: Double, into events: inout [WireEvent]) {
-        if !sawBytes {
-            sawBytes = true
-            // The unseen handshake may have agreed compression: frames of either kind count.
-            if assumeWebSocket || WireConnection.startsLikeWebSocket(bytes, from: from, compressed: true) {
-                wire = WireConnection.assumingWebSocket(limits: wire.limits)
-            }
-        }
-        wire.feed(bytes, from: from, time: time, into: &events)
     }
 }

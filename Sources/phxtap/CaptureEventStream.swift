@@ -2,10 +2,11 @@ import Dispatch
 import PcapSource
 import TapPipeline
 
-/// Reads captures on a thread of its own and hands their connection events over in batches,
-/// in order. The kernel's copying of the file, libpcap and TCP reassembly then overlap the
-/// decoding and checking on the caller's thread: on the benchmark capture they took a fifth of
-/// that thread's time. Memory stays bounded: at most `maxBatchesInFlight` batches wait.
+/// Reads captures on a thread of its own, runs their connection events through the pipeline's
+/// wire stage there (HTTP, WebSocket framing, unmasking), and hands them over in batches, in
+/// order. The kernel's copying of the file, libpcap, TCP reassembly and framing then overlap
+/// the decoding and checking on the caller's thread, which is the busiest of the run. Memory
+/// stays bounded: at most `maxBatchesInFlight` batches wait.
 final class CaptureEventStream: @unchecked Sendable {
     // @unchecked: `batches` and `report` are touched only under `lock`; the reading thread
     // owns everything else it uses (the decoder, the progress bar) until it has finished.
@@ -13,21 +14,23 @@ final class CaptureEventStream: @unchecked Sendable {
     private let lock = DispatchSemaphore(value: 1)
     private let ready = DispatchSemaphore(value: 0)
     private let freeSlots: DispatchSemaphore
-    private var batches: [[ConnectionEvent]] = []
+    private var batches: [[StagedEvent]] = []
     private var report: CaptureReport?
+    private var wireStage: WireStage?
 
-    /// Starts reading `paths`. `progress` is called on the reading thread.
+    /// Starts reading `paths` through `wireStage`. `progress` is called on the reading thread.
     init(
-        paths: [String], options: CaptureOptions, progress: Progress,
+        paths: [String], options: CaptureOptions, wireStage: WireStage, progress: Progress,
         batchSize: Int = 16, maxBatchesInFlight: Int = 4
     ) {
         freeSlots = DispatchSemaphore(value: maxBatchesInFlight)
         let progress = ReaderOwned(progress)
         queue.async {
-            var batch: [ConnectionEvent] = []
+            var stage = wireStage
+            var batch: [StagedEvent] = []
             batch.reserveCapacity(batchSize)
             let report = CaptureReader.read(paths: paths, options: options, progress: progress.value.update) { event in
-                batch.append(event)
+                batch.append(stage.stage(event))
                 if batch.count >= batchSize {
                     self.hand(batch)
                     batch = []
@@ -37,13 +40,14 @@ final class CaptureEventStream: @unchecked Sendable {
             if !batch.isEmpty { self.hand(batch) }
             self.lock.wait()
             self.report = report
+            self.wireStage = stage
             self.lock.signal()
             self.ready.signal()  // the end: a signal with no batch behind it
         }
     }
 
     /// The next batch of events in capture order; nil once every capture has been read.
-    func next() -> [ConnectionEvent]? {
+    func next() -> [StagedEvent]? {
         ready.wait()
         lock.wait()
         defer { lock.signal() }
@@ -52,15 +56,16 @@ final class CaptureEventStream: @unchecked Sendable {
         return batches.removeFirst()
     }
 
-    /// What the reader found; valid once `next()` has returned nil.
-    var finalReport: CaptureReport {
+    /// What the reader found, and the wire stage with the connections still open; valid once
+    /// `next()` has returned nil.
+    var final: (report: CaptureReport, wireStage: WireStage) {
         lock.wait()
         defer { lock.signal() }
-        guard let report else { preconditionFailure("finalReport read before next() returned nil") }
-        return report
+        guard let report, let wireStage else { preconditionFailure("final read before next() returned nil") }
+        return (report, wireStage)
     }
 
-    private func hand(_ batch: [ConnectionEvent]) {
+    private func hand(_ batch: [StagedEvent]) {
         freeSlots.wait()
         lock.wait()
         batches.append(batch)

@@ -42,19 +42,22 @@ struct InputRunner {
         func flushCaptures() {
             guard !pendingCaptures.isEmpty else { return }
             let progress = Progress(paths: pendingCaptures)
-            let stream = CaptureEventStream(paths: pendingCaptures, options: captureOptions, progress: progress)
-            while let events = stream.next() {
-                for event in events {
+            let stream = CaptureEventStream(
+                paths: pendingCaptures, options: captureOptions, wireStage: pipeline.takeWireStage(), progress: progress)
+            while var events = stream.next() {
+                for i in events.indices {
+                    // In place: the pipeline moves each message out of the batch without a copy.
                     // Records are handed on a few hundred at a time: the pipeline appends to the
                     // batch in place, and the batch itself changes hands without copying a record.
-                    pipeline.handle(event, into: &records)
+                    pipeline.handle(&events[i], into: &records)
                     if records.count >= Self.batchSize {
                         emit(records)
                         records.removeAll(keepingCapacity: true)
                     }
                 }
             }
-            let report = stream.finalReport
+            let (report, wireStage) = stream.final
+            pipeline.returnWireStage(wireStage)
             emit(records)
             records.removeAll(keepingCapacity: true)
             progress.done()

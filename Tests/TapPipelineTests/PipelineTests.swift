@@ -47,6 +47,31 @@ import WebSocketWire
         return out
     }
 
+    /// `phxtap read` runs the wire stage on the capture's reading thread and hands the staged
+    /// events to the pipeline: the transcript must be the one the pipeline gives on its own,
+    /// also when the stage changes hands between inputs and connections are still open at the
+    /// end (the capture cut at two thirds).
+    @Test(arguments: ["basic.pcap", "binary.pcap", "deflate.pcap", "errors.pcap", "longpoll.pcap", "v1.pcap"])
+    func aWireStageRunElsewhereGivesTheSameTranscript(capture: String) {
+        let all = Self.events(capture)
+        let events = Array(all.prefix(all.count * 2 / 3))
+        let reference = Self.transcript(events)
+        if capture != "longpoll.pcap" {  // LongPoll sessions have no connection of their own to end
+            #expect(reference.contains { if case .close(let c) = $0 { c.via == .endOfInput } else { false } })
+        }
+        var pipeline = Pipeline()
+        var staged = pipeline.start(source: "test")
+        let half = events.count / 2
+        for part in [events[..<half], events[half...]] {
+            var stage = pipeline.takeWireStage()
+            var batch = part.map { stage.stage($0) }
+            for i in batch.indices { pipeline.handle(&batch[i], into: &staged) }
+            pipeline.returnWireStage(stage)
+        }
+        staged += pipeline.finish()
+        #expect(staged == reference)
+    }
+
     @Test(arguments: ["basic.pcap", "binary.pcap", "errors.pcap", "longpoll.pcap", "liveview.pcap", "v1.pcap"])
     func transcriptDoesNotDependOnChunking(capture: String) {
         let events = Self.events(capture)
