@@ -5,11 +5,12 @@ import WebSocketWire
 
 /// The shared pipeline: connection events from any byte source in, transcript records out.
 ///
-///     ConnectionEvent -> TCP tap (HTTP, upgrade, RFC 6455, deflate: WireConnection)
-///                     -> Phoenix session (codec, checker)  -> TranscriptRecord
+///     ConnectionEvent -> wire stage (HTTP, upgrade, RFC 6455, deflate: WireConnection)
+///                     -> StagedEvent -> Phoenix session (codec, checker)  -> TranscriptRecord
 ///
 /// The proxy and the capture reader both feed one of these, so the same bytes give the same
-/// transcript live and offline. It is pure: no clock, no I/O; time comes with each event.
+/// transcript live and offline. The proxy runs both halves here; `phxtap read` runs the wire
+/// stage on its reading thread (`takeWireStage`) and hands the staged events in. It is pure: no clock, no I/O; time comes with each event.
 /// Transcript connection numbers count Phoenix sockets in the order they open (a LongPoll
 /// session spans several TCP connections; plain HTTP connections get no number).
 public struct Pipeline {
