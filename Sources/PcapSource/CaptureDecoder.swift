@@ -40,8 +40,7 @@ public struct CaptureDecoder: Sendable {
     /// Open connections live in `slots` (reused when freed, so updates happen in place) and
     /// are found through `index`: one hash lookup per packet.
     private var index: [FlowKey: Int] = [:]
-    private var slots: [TCPConnection?] = []
-    private var freeSlots: [Int] = []
+    private var slots = StableSlots<TCPConnection>()
     private var nextConn = 1
     private var fragments: IPFragmentReassembler
     /// Keys of recently closed connections, so their final ACKs and late retransmissions do
@@ -110,7 +109,6 @@ public struct CaptureDecoder: Sendable {
         }
         index.removeAll()
         slots.removeAll()
-        freeSlots.removeAll()
     }
 
     /// The capture ended (a convenience over the `into:` form).
@@ -195,14 +193,7 @@ public struct CaptureDecoder: Sendable {
         let connection = TCPConnection(
             conn: conn, clientIsLow: clientIsLow, sawHandshake: tcp.syn, clientInitialSequence: clientInitialSequence,
             options: options)
-        let slot: Int
-        if let free = freeSlots.popLast() {
-            slot = free
-            slots[slot] = connection
-        } else {
-            slot = slots.count
-            slots.append(connection)
-        }
+        let slot = slots.insert(connection)
         index[key] = slot
         let sender = Endpoint(host: ip.source.description, port: Int(tcp.sourcePort))
         let receiver = Endpoint(host: ip.destination.description, port: Int(tcp.destinationPort))
@@ -222,8 +213,7 @@ public struct CaptureDecoder: Sendable {
 
     private mutating func close(_ key: FlowKey, slot: Int) {
         index.removeValue(forKey: key)
-        slots[slot] = nil
-        freeSlots.append(slot)
+        slots.remove(at: slot)
         if let evicted = closedRing[closedRingNext] { recentlyClosed.remove(evicted) }
         closedRing[closedRingNext] = key
         closedRingNext = (closedRingNext + 1) % closedRing.count

@@ -21,9 +21,7 @@ struct PendingPushTable: Sendable {
     }
 
     private var slots: [Slot]
-    private var storage: [PendingPush?] = []
-    /// Places in `storage` whose push was taken out.
-    private var freePlaces: [Int] = []
+    private var storage = StableSlots<PendingPush>()
     private(set) var count = 0
 
     init() {
@@ -66,24 +64,14 @@ struct PendingPushTable: Sendable {
             }
             i = (i + 1) & mask
         }
-        let place: Int
-        if let free = freePlaces.popLast() {
-            place = free
-            storage[place] = push
-        } else {
-            place = storage.count
-            storage.append(push)
-        }
-        slots[i] = Slot(hash: hash, place: place)
+        slots[i] = Slot(hash: hash, place: storage.insert(push))
         count += 1
     }
 
     /// Takes out the push at `index` (from `index(of:)`).
     @discardableResult
     mutating func remove(at index: Int) -> PendingPush {
-        let place = slots[index].place
-        let removed = storage[place].take()!
-        freePlaces.append(place)
+        let removed = storage.remove(at: slots[index].place)!
         slots[index].hash = 0
         count -= 1
         // Backward-shift deletion: later members of the probe run move up into the hole, so
@@ -111,7 +99,7 @@ struct PendingPushTable: Sendable {
     }
 
     /// Every push, in no particular order.
-    var pushes: [PendingPush] { storage.compactMap { $0 } }
+    var pushes: [PendingPush] { storage.all }
 
     mutating func removeAll() {
         self = PendingPushTable()
