@@ -1,4 +1,4 @@
-public import PhoenixChecker
+import PhoenixChecker
 public import PhoenixProtocol
 
 /// The Phoenix traffic of a HAR file, as connections with what happened on each, in order.

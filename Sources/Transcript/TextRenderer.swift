@@ -1,4 +1,4 @@
-public import PhoenixChecker
+import PhoenixChecker
 import PhoenixProtocol
 
 /// Renders records for a terminal: one line per message with time, connection, direction,
