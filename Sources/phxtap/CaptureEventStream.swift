@@ -8,8 +8,9 @@ import TapPipeline
 /// the decoding and checking on the caller's thread, which is the busiest of the run. Memory
 /// stays bounded: at most `maxBatchesInFlight` batches wait.
 final class CaptureEventStream: @unchecked Sendable {
-    // @unchecked: `batches` and `report` are touched only under `lock`; the reading thread
-    // owns everything else it uses (the decoder, the progress bar) until it has finished.
+    // @unchecked: `batches`, `report` and `wireStage` are touched only under `lock`; the
+    // reading thread owns everything else it uses (the decoder, the wire stage it runs, the
+    // progress bar) until it has finished.
     private let queue = DispatchQueue(label: "phxtap.capture-reader")
     private let lock = DispatchSemaphore(value: 1)
     private let ready = DispatchSemaphore(value: 0)
