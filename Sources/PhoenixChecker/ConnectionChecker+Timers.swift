@@ -9,8 +9,8 @@ extension ConnectionChecker {
         var out: [Finding] = []
         while let top = deadlines.top, top.deadline <= time {
             deadlines.pop()
-            guard let index = outstanding.index(of: top.ref), outstanding[index].seq == top.seq else { continue }
-            out += timedOut(outstanding.remove(at: index))
+            guard let pending = outstanding.remove(top) else { continue }
+            out += timedOut(pending)
         }
         if transport == .websocket, !isClosed, !silenceReported, let last = lastClientTime,
             time - last > options.silenceWarning
@@ -96,8 +96,7 @@ extension ConnectionChecker {
         if outstanding.count >= options.maxOutstanding {
             // Settle the push closest to its deadline early rather than grow without bound.
             while let top = deadlines.pop() {
-                guard let index = outstanding.index(of: top.ref), outstanding[index].seq == top.seq else { continue }
-                let oldest = outstanding.remove(at: index)
+                guard let oldest = outstanding.remove(top) else { continue }
                 remember(oldest, .dropped)
                 out += finding("push-unanswered", "\(oldest.event) on \(oldest.topic) (ref \(oldest.ref)) is no longer followed: more than \(options.maxOutstanding) pushes await replies", push.time, [oldest.seq])
                 break

@@ -98,6 +98,13 @@ struct PendingPushTable: Sendable {
         index(of: ref).map { remove(at: $0) }
     }
 
+    /// Takes out the push a deadline entry was made for, if it still awaits its reply: the
+    /// entries of answered pushes stay in the heap, and a later push may reuse their ref.
+    mutating func remove(_ entry: DeadlineHeap.Entry) -> PendingPush? {
+        guard let index = index(of: entry.ref), self[index].seq == entry.seq else { return nil }
+        return remove(at: index)
+    }
+
     /// Every push, in no particular order.
     var pushes: [PendingPush] { storage.all }
 
