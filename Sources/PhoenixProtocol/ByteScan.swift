@@ -16,12 +16,17 @@ public enum ByteScan {
         UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 
+    /// High bit set in each byte of `w` that equals `b` (plus, possibly, bytes above one).
+    @inline(__always)
+    static func byteMask(_ w: UInt64, equalTo b: UInt8) -> UInt64 {
+        let x = w ^ (ones &* UInt64(b))
+        return (x &- ones) & ~x & highs
+    }
+
     /// High bit set in each byte that is `"`, `\` or below 0x20 (plus, possibly, bytes above one).
     @inline(__always)
     static func jsonSpecialMask(_ w: UInt64) -> UInt64 {
-        let quote = w ^ (ones &* 0x22)
-        let backslash = w ^ (ones &* 0x5C)
-        return ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (w &- ones &* 0x20) & ~w) & highs
+        byteMask(w, equalTo: UInt8(ascii: "\"")) | byteMask(w, equalTo: UInt8(ascii: "\\")) | (w &- ones &* 0x20) & ~w & highs
     }
 
     @inline(__always)
@@ -76,12 +81,9 @@ public enum ByteScan {
         // Long runs (payload text): four blocks per step and one test for all of them; the
         // block loop below finds the byte when the test fires.
         while i + 64 <= end {
-            let v0 = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-            let v1 = base.loadUnaligned(fromByteOffset: i + 16, as: SIMD16<UInt8>.self)
-            let v2 = base.loadUnaligned(fromByteOffset: i + 32, as: SIMD16<UInt8>.self)
-            let v3 = base.loadUnaligned(fromByteOffset: i + 48, as: SIMD16<UInt8>.self)
-            passed |= (v0 | v1) | (v2 | v3)
-            if anySet((jsonSpecials(v0) .| jsonSpecials(v1)) .| (jsonSpecials(v2) .| jsonSpecials(v3))) { break }
+            let run = Run64(base, at: i)
+            passed |= run.ored
+            if run.hasJSONSpecial { break }
             i += 64
         }
         while i + 16 <= end {
@@ -133,5 +135,38 @@ public enum ByteScan {
         }
         while i < end, base.load(fromByteOffset: i, as: UInt8.self) < 0x80 { i += 1 }
         return i
+    }
+}
+
+/// Sixty-four bytes as four vector blocks: the step of the loops that pass over long plain runs
+/// (`ByteScan.firstJSONSpecial` scanning, `JSONText.escape` copying).
+struct Run64 {
+    let v0, v1, v2, v3: SIMD16<UInt8>
+
+    @inline(__always)
+    init(_ base: UnsafeRawPointer, at i: Int) {
+        v0 = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+        v1 = base.loadUnaligned(fromByteOffset: i &+ 16, as: SIMD16<UInt8>.self)
+        v2 = base.loadUnaligned(fromByteOffset: i &+ 32, as: SIMD16<UInt8>.self)
+        v3 = base.loadUnaligned(fromByteOffset: i &+ 48, as: SIMD16<UInt8>.self)
+    }
+
+    /// Whether any of the 64 bytes is `"`, `\` or a control character (one test for all four).
+    @inline(__always)
+    var hasJSONSpecial: Bool {
+        ByteScan.anySet((ByteScan.jsonSpecials(v0) .| ByteScan.jsonSpecials(v1))
+            .| (ByteScan.jsonSpecials(v2) .| ByteScan.jsonSpecials(v3)))
+    }
+
+    /// The four blocks ORed together (a high bit anywhere shows in the result).
+    @inline(__always)
+    var ored: SIMD16<UInt8> { (v0 | v1) | (v2 | v3) }
+
+    @inline(__always)
+    func store(to target: UnsafeMutableRawPointer, at offset: Int) {
+        target.storeBytes(of: v0, toByteOffset: offset, as: SIMD16<UInt8>.self)
+        target.storeBytes(of: v1, toByteOffset: offset &+ 16, as: SIMD16<UInt8>.self)
+        target.storeBytes(of: v2, toByteOffset: offset &+ 32, as: SIMD16<UInt8>.self)
+        target.storeBytes(of: v3, toByteOffset: offset &+ 48, as: SIMD16<UInt8>.self)
     }
 }

@@ -61,22 +61,11 @@ public enum JSONText {
         // before 6 * count.
         longRuns: while true {
             while i &+ 64 <= count {
-                let v0 = source.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-                let v1 = source.loadUnaligned(fromByteOffset: i &+ 16, as: SIMD16<UInt8>.self)
-                let v2 = source.loadUnaligned(fromByteOffset: i &+ 32, as: SIMD16<UInt8>.self)
-                let v3 = source.loadUnaligned(fromByteOffset: i &+ 48, as: SIMD16<UInt8>.self)
-                target.storeBytes(of: v0, toByteOffset: out, as: SIMD16<UInt8>.self)
-                target.storeBytes(of: v1, toByteOffset: out &+ 16, as: SIMD16<UInt8>.self)
-                target.storeBytes(of: v2, toByteOffset: out &+ 32, as: SIMD16<UInt8>.self)
-                target.storeBytes(of: v3, toByteOffset: out &+ 48, as: SIMD16<UInt8>.self)
-                let found = (ByteScan.jsonSpecials(v0) .| ByteScan.jsonSpecials(v1))
-                    .| (ByteScan.jsonSpecials(v2) .| ByteScan.jsonSpecials(v3))
-                guard ByteScan.anySet(found) else {
-                    i &+= 64
-                    out &+= 64
-                    continue
-                }
-                break
+                let run = Run64(source, at: i)
+                run.store(to: target, at: out)
+                guard !run.hasJSONSpecial else { break }
+                i &+= 64
+                out &+= 64
             }
             var escaped = false
             while i &+ 16 <= count {

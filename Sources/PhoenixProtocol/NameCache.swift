@@ -27,7 +27,10 @@ public struct NameCache: Sendable {
         }
         var words: (UInt64, UInt64) = (0, 0)
         withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
-        guard !Self.hasBackslash(words.0), !Self.hasBackslash(words.1) else { return nil }
+        // The padding past a name's end is zeros, which no backslash test matches.
+        let backslash = UInt8(ascii: "\\")
+        guard ByteScan.byteMask(words.0, equalTo: backslash) | ByteScan.byteMask(words.1, equalTo: backslash) == 0
+        else { return nil }
         for i in entries.indices
         where entries[i].words.0 == words.0 && entries[i].words.1 == words.1 && entries[i].count == bytes.count {
             return entries[i].string
@@ -41,11 +44,5 @@ public struct NameCache: Sendable {
             next = (next + 1) % Self.capacity
         }
         return string
-    }
-
-    /// Whether a byte of `w` is a backslash (the padding past a name's end is zeros).
-    private static func hasBackslash(_ w: UInt64) -> Bool {
-        let x = w ^ 0x5C5C_5C5C_5C5C_5C5C
-        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
     }
 }
