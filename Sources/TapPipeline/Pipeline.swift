@@ -10,7 +10,8 @@ import WebSocketWire
 ///
 /// The proxy and the capture reader both feed one of these, so the same bytes give the same
 /// transcript live and offline. The proxy runs both halves here; `phxtap read` runs the wire
-/// stage on its reading thread (`takeWireStage`) and hands the staged events in. It is pure: no clock, no I/O; time comes with each event.
+/// stage on its reading thread (`takeWireStage`) and hands the staged events in. It is pure:
+/// no clock, no I/O; time comes with each event.
 /// Transcript connection numbers count Phoenix sockets in the order they open (a LongPoll
 /// session spans several TCP connections; plain HTTP connections get no number).
 public struct Pipeline {

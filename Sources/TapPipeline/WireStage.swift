@@ -62,7 +62,7 @@ public struct StagedEvent: Sendable {
     public var time: Double
     public var events: [WireEvent]
 
-    public init(_ kind: Kind, conn: Int, time: Double, events: [WireEvent] = []) {
+    init(_ kind: Kind, conn: Int, time: Double, events: [WireEvent] = []) {
         self.kind = kind
         self.conn = conn
         self.time = time
