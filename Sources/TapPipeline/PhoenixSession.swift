@@ -14,7 +14,8 @@ final class PhoenixSession {
     let serializer: Serializer
     var checker: ConnectionChecker
     /// The connection's topics, events and statuses, decoded once each. Unchecked exclusivity:
-    /// only `message` touches it, and the runtime check cost more than the cache saved.
+    /// only `message` touches it, and the runtime check on every message cost two fifths of
+    /// what the cache saves (about 120 of 300 instructions a message).
     @exclusivity(unchecked) private var names = NameCache()
     private(set) var seq = 0
     private(set) var lastTime: Double
