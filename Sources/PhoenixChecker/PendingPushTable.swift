@@ -9,9 +9,9 @@ import PhoenixProtocol
 /// takes it out with one hash.
 ///
 /// The probe table holds 16-byte slots (a hash and where the push is stored); the pushes stay
-/// where they were put, and freed places are reused. A pipelining client has thousands of
-/// pushes awaiting replies, and probing and backward-shift deletion then move and touch small
-/// slots instead of whole pushes.
+/// where they were put, and freed places are reused. A pipelining client keeps hundreds of
+/// pushes awaiting replies (256 a connection in the benchmark), and probing and backward-shift
+/// deletion then move and touch small slots instead of whole pushes.
 struct PendingPushTable: Sendable {
     private struct Slot: Sendable {
         /// 0 marks an empty slot.

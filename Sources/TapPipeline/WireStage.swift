@@ -94,7 +94,7 @@ final class WireTap: @unchecked Sendable {
         }
         var events: [WireEvent] = []
         // A large chunk (a 64 kB capture segment) gets room for a message per 512 bytes up
-        // front: growing from empty copied its hundred events several times over. Small chunks
+        // front: growing from empty copied its dozens of events several times over. Small chunks
         // (the proxy's reads, most of which finish one message or none) allocate only if needed.
         if bytes.count >= 4096 { events.reserveCapacity(bytes.count / 512) }
         wire.feed(bytes, from: from, time: time, into: &events)
