@@ -9,9 +9,6 @@ final class RecordWriter {
     let format: OutputFormat
     private let renderer: TextRenderer
     private var filter: RecordFilter
-    /// Set when `filter` keeps every record: then it is not consulted (a mutating call on a
-    /// class's property costs an exclusivity check per record).
-    private let filtersNothing: Bool
     private let payloadRedactor: Redactor?
     private var document: [TranscriptRecord] = []
     /// JSON Lines not yet handed to `output`: formatting into one buffer and writing it in
@@ -33,7 +30,6 @@ final class RecordWriter {
         self.format = format
         self.renderer = TextRenderer(color: output.wantsColor)
         self.filter = filter
-        self.filtersNothing = filter.keepsEverything
         self.payloadRedactor = payloadRedactor
         let bufferSize = Self.pendingLimit + (1 << 16)
         pendingLines = ByteOutput(capacity: format == .jsonl ? bufferSize : 16)
@@ -41,7 +37,7 @@ final class RecordWriter {
     }
 
     func write(_ record: TranscriptRecord) {
-        guard filtersNothing || filter.keep(record) else { return }
+        guard filter.keep(record) else { return }
         if let payloadRedactor {
             emit(payloadRedactor.redact(record))
         } else {
