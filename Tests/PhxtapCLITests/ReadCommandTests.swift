@@ -198,7 +198,12 @@ import Testing
         defer { try? FileManager.default.removeItem(at: cut) }
         let run = try PhxtapProcess.run(["read", "--format", "jsonl", cut.path])
         #expect(run.status == 0, "something was read, so this is not exit 2")
-        let messages = try Self.transcript(run).filter { $0["type"] as? String == "message" }
+        let records = try Self.transcript(run)
+        let messages = records.filter { $0["type"] as? String == "message" }
+        // The connection was still open where the capture ends: it is closed as such, and the
+        // push still awaiting its reply is settled.
+        #expect(records.contains { $0["type"] as? String == "close" && $0["via"] as? String == "end-of-input" })
+        #expect(records.contains { $0["type"] as? String == "annotation" && $0["rule"] as? String == "push-unanswered" })
         #expect(messages.count > 5 && messages.count < 16)
         #expect(run.stderr.split(separator: "\n").count == 1)
         #expect(run.stderr.hasPrefix("phxtap: "))
