@@ -237,9 +237,15 @@ struct JSONScanner {
     }
 
     /// Decodes the string literal occupying `range` (quotes included), which was validated.
+    ///
+    /// Inside a validated string the only special byte left is the backslash, so the text
+    /// between escapes is copied a run at a time: transcripts carry whole frames as escaped
+    /// strings, where byte-by-byte appends had cost more than reading the rest of the line.
     func decodeString(_ range: Range<Int>) -> String {
         let inner = UnsafeBufferPointer(rebasing: bytes[(range.lowerBound + 1)..<(range.upperBound - 1)])
-        guard inner.contains(UInt8(ascii: "\\")) else { return String(decoding: inner, as: UTF8.self) }
+        guard let base = inner.baseAddress, inner.contains(UInt8(ascii: "\\")) else {
+            return String(decoding: inner, as: UTF8.self)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(inner.count)
         var i = 0
@@ -248,12 +254,13 @@ struct JSONScanner {
             let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
             out.append(contentsOf: Array(String(Character(scalar)).utf8))
         }
+        var ignored: UInt64 = 0
         while i < inner.count {
-            let b = inner[i]
-            if b != UInt8(ascii: "\\") {
+            let escape = ByteScan.firstJSONSpecial(UnsafeRawPointer(base), from: i, to: inner.count, seen: &ignored)
+            if escape > i {
                 if let h = pendingHigh { appendScalar(h, &out); pendingHigh = nil }
-                out.append(b)
-                i += 1
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: inner[i..<escape]))
+                i = escape
                 continue
             }
             let e = inner[i + 1]
