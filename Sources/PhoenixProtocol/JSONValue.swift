@@ -47,6 +47,18 @@ public indirect enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// Parses a complete JSON text, leaving out the members of the top-level object that
+    /// `skipping` names: they are validated but not built. A reader that needs a few fields of
+    /// a long line (a transcript's message, whose payload it does not use) builds only those.
+    public static func parse(_ bytes: Bytes, skipping: Set<String>) throws(DecodeError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(DecodeError) -> JSONValue in
+            var scanner = JSONScanner(buffer)
+            let value = try scanner.parseValue(skipping: skipping)
+            try scanner.expectEnd()
+            return value
+        }
+    }
+
     /// Parses a complete JSON text given as a string.
     public static func parse(_ text: String) throws(DecodeError) -> JSONValue {
         try parse(Bytes(text.utf8))
@@ -120,8 +132,9 @@ public indirect enum JSONValue: Sendable, Hashable {
 }
 
 extension JSONScanner {
-    /// Parses one value into a `JSONValue`.
-    mutating func parseValue(depth: Int = 0) throws(DecodeError) -> JSONValue {
+    /// Parses one value into a `JSONValue`; if it is an object, without the members that
+    /// `skipping` names (nested objects keep all theirs).
+    mutating func parseValue(depth: Int = 0, skipping: Set<String> = []) throws(DecodeError) -> JSONValue {
         guard let first = peek() else { throw fail("a value") }
         switch first {
         case UInt8(ascii: "{"):
@@ -139,7 +152,11 @@ extension JSONScanner {
                 try skipString()
                 let key = decodeString(start..<index)
                 try expect(UInt8(ascii: ":"), "':'")
-                members.append((key, try parseValue(depth: depth + 1)))
+                if !skipping.isEmpty, skipping.contains(key) {
+                    _ = try skipValue(depth: depth + 1)
+                } else {
+                    members.append((key, try parseValue(depth: depth + 1)))
+                }
                 skipWhitespace()
                 guard index < bytes.count else { throw fail("',' or '}'") }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

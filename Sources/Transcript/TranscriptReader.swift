@@ -31,7 +31,7 @@ public struct TranscriptReader {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
         let value: JSONValue
         do {
-            value = try JSONValue.parse(line)
+            value = try JSONValue.parse(line, skipping: Self.derivedMembers)
         } catch {
             throw fail("not JSON (\(error))")
         }
@@ -115,6 +115,10 @@ public struct TranscriptReader {
             transport: v["transport"]?.stringValue.flatMap(Transport.init(rawValue:)) ?? .websocket,
             annotations: annotations)
     }
+
+    /// A message line's decoded payload and reply, which are derived from `raw` again: checked
+    /// as JSON but not built, since they are most of a long line.
+    private static let derivedMembers: Set<String> = ["payload", "response", "payload_base64", "response_base64"]
 
     private func fail(_ reason: String) -> TranscriptReadError { TranscriptReadError(line: lineNumber, reason: reason) }
 

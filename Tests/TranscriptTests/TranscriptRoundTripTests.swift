@@ -89,6 +89,20 @@ import Transcript
         #expect(try reader.read(line: Array("  ".utf8)[...]) == nil)
     }
 
+    /// The payload and response members of a message line are derived from `raw` and are not
+    /// built when it is read back, but a line whose payload is not JSON is still refused.
+    @Test func derivedMembersAreCheckedThoughNotKept() throws {
+        let good = #"{"type":"message","conn":1,"seq":1,"time":1.5,"from":"client","opcode":"text","size":2,"raw":"[null,\"1\",\"t\",\"e\",{}]","payload":{"a":[1,{"b":"c"}]},"annotations":[]}"#
+        var reader = TranscriptReader()
+        guard case .message(let m)? = try reader.read(line: Array(good.utf8)[...]) else {
+            Issue.record("not a message")
+            return
+        }
+        #expect(m.message?.topic == "t")
+        let bad = good.replacing(#""payload":{"a""#, with: #""payload":{a""#)
+        #expect(throws: TranscriptReadError.self) { try reader.read(line: Array(bad.utf8)[...]) }
+    }
+
     @Test func textRendering() {
         let renderer = TextRenderer(color: false)
         let lines = sample().map(renderer.render)
