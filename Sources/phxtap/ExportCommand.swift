@@ -58,14 +58,17 @@ struct ExportCommand: ParsableCommand {
             output: try LineOutput.open(output), format: format, filter: filterOptions.filter, payloadRedactor: redactor)
         // One transcript is shown as recorded, its annotations and summary included.
         if inputs.count == 1, InputKind.of(inputs[0]) == .transcript {
-            let records: [TranscriptRecord]
+            // Streamed: a damaged line ends the export (exit 2) after what came before it.
+            var damage: CLIError?
             do {
-                records = try InputRunner.transcript(inputs[0])
+                try InputRunner.forEachRecord(ofTranscript: inputs[0]) { writer.write($0) }
+            } catch let error as CLIError {
+                damage = error
             } catch {
-                throw CLIError("\(inputs[0]): \(error)")
+                damage = CLIError("\(inputs[0]): \(error)")
             }
-            writer.write(records)
             writer.flush()
+            if let damage { throw damage }
             return
         }
         var pipeline = Pipeline(options: PipelineOptions(checker: checkerOptions.checkerOptions, redactor: redactor))

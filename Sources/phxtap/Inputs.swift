@@ -89,19 +89,25 @@ struct InputRunner {
             case .transcript:
                 flushCaptures()
                 do {
-                    let transcript = try Self.transcript(path)
-                    readAny = true
-                    // The wire bytes go through the checker again; the recorded annotations are not reused.
-                    for record in transcript {
+                    // The wire bytes go through the checker again; the recorded annotations are
+                    // not reused. Records are handed on in batches as the file is read.
+                    try Self.forEachRecord(ofTranscript: path) { record in
                         pipeline.recheck(record, into: &records)
-                        emit(records)
-                        records.removeAll(keepingCapacity: true)
+                        if records.count >= Self.batchSize {
+                            emit(records)
+                            records.removeAll(keepingCapacity: true)
+                        }
                     }
+                    readAny = true
                 } catch let error as CLIError {
                     problems.append(error.message)
                 } catch {
                     problems.append("\(path): \(error)")
                 }
+                // A damaged line makes the transcript unreadable (a transcript is written whole,
+                // unlike a capture cut short), but what came before it is still shown.
+                emit(records)
+                records.removeAll(keepingCapacity: true)
             }
         }
         flushCaptures()
@@ -115,15 +121,30 @@ struct InputRunner {
         return Array(data)
     }
 
-    /// Every record of a `phxtap/1` transcript.
-    static func transcript(_ path: String) throws -> [TranscriptRecord] {
-        let bytes = try bytes(path)
-        var reader = TranscriptReader()
-        var records: [TranscriptRecord] = []
-        for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            if let record = try reader.read(line: line) { records.append(record) }
+    /// Calls `body` with each record of a `phxtap/1` transcript, reading the file a megabyte
+    /// at a time: memory stays flat however long the transcript. Throws at the first line that
+    /// cannot be read, after the records before it.
+    static func forEachRecord(ofTranscript path: String, _ body: (TranscriptRecord) throws -> Void) throws {
+        guard let file = FileHandle(forReadingAtPath: path) else {
+            throw CLIError("cannot read \(path): " + (FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))
         }
-        return records
+        defer { try? file.close() }
+        var reader = TranscriptReader()
+        var lines = LineSplitter()
+        func read(_ line: ArraySlice<UInt8>) throws {
+            if let record = try reader.read(line: line) { try body(record) }
+        }
+        while true {
+            let piece: Data
+            do {
+                guard let data = try file.read(upToCount: 1 << 20), !data.isEmpty else { break }
+                piece = data
+            } catch {
+                throw CLIError("cannot read \(path): \(error.localizedDescription)")
+            }
+            try piece.withUnsafeBytes { try lines.feed($0, read) }
+        }
+        try lines.finish(read)
     }
 }
 

@@ -87,3 +87,55 @@ import Testing
         #expect(notACapture.stderr.split(separator: "\n").count == 1)
     }
 }
+
+@Suite struct TranscriptStreamingTests {
+    private func write(_ text: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-stream-\(UUID().uuidString).jsonl")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    private static let open = #"{"type":"open","conn":1,"time":1.0,"client":"c:1","server":"s:2","transport":"websocket","path":"/socket/websocket","params":{"vsn":"2.0.0"},"serializer":"v2","status":101,"vsn":"2.0.0"}"#
+
+    private static func message(seq: Int, from: String, raw: String) -> String {
+        let escaped = raw.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return #"{"type":"message","conn":1,"seq":\#(seq),"time":1.\#(seq),"from":"\#(from)","opcode":"text","size":0,"raw":"\#(escaped)","annotations":[]}"#
+    }
+
+    /// Transcripts are read a megabyte at a time: a line of several megabytes (one large
+    /// frame) spans pieces and is still read whole, and a last line without a newline counts.
+    @Test func aLineLongerThanAReadPieceIsReadWhole() throws {
+        let body = String(repeating: "x", count: 2_500_000)
+        let join = #"["1","1","room:a","phx_join",{"body":"\#(body)"}]"#
+        let reply = #"["1","1","room:a","phx_reply",{"response":{},"status":"ok"}]"#
+        let url = try write([Self.open, Self.message(seq: 1, from: "client", raw: join), Self.message(seq: 2, from: "server", raw: reply)]
+            .joined(separator: "\n"))
+        defer { try? FileManager.default.removeItem(at: url) }
+        let run = try PhxtapProcess.run(["check", "--all", "--format", "jsonl", url.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n")
+        let joinLine = try #require(lines.first { $0.contains(#""event":"phx_join""#) })
+        #expect(joinLine.contains(#""size":\#(join.utf8.count),"#))
+        #expect(lines.contains { $0.contains(#""event":"phx_reply""#) && $0.contains(#""reply_to":1"#) })
+        #expect(lines.last?.contains(#""messages":2"#) == true)
+    }
+
+    /// A damaged line stops the reading with one sentence and exit 2, after the records that
+    /// came before it have been checked and shown.
+    @Test func aDamagedLineComesAfterWhatPrecededIt() throws {
+        let join = #"["1","1","room:a","phx_join",{}]"#
+        let url = try write([Self.open, Self.message(seq: 1, from: "client", raw: join), "{\"type\":\"message\",", ""]
+            .joined(separator: "\n"))
+        defer { try? FileManager.default.removeItem(at: url) }
+        let run = try PhxtapProcess.run(["check", "--all", "--format", "jsonl", url.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.hasPrefix("phxtap: \(url.path): transcript line 3: not JSON"))
+        #expect(run.stderr.split(separator: "\n").count == 1)
+        #expect(run.stdout.contains(#""event":"phx_join""#))
+
+        let export = try PhxtapProcess.run(["export", "--format", "jsonl", url.path])
+        #expect(export.status == 2)
+        #expect(export.stderr.hasPrefix("phxtap: \(url.path): transcript line 3: not JSON"))
+        #expect(export.stdout.contains(#""event":"phx_join""#))
+    }
+}
