@@ -63,7 +63,35 @@ public final class ByteOutput {
 
     @inlinable
     public func append(_ text: StaticString) {
-        append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        let length = text.utf8CodeUnitCount
+        reserve(length)
+        Self.copyShort(text.utf8Start, count: length, to: state.pointee.base + state.pointee.used)
+        state.pointee.used &+= length
+    }
+
+    /// Copies `count` bytes: up to 16 (keys, constant members) with two overlapping loads and
+    /// stores, longer ones with a copy call. Every line has a dozen such pieces, and the call
+    /// with its size dispatch cost more than the bytes.
+    @inlinable @inline(__always)
+    static func copyShort(_ source: UnsafePointer<UInt8>, count: Int, to target: UnsafeMutablePointer<UInt8>) {
+        let from = UnsafeRawPointer(source)
+        let to = UnsafeMutableRawPointer(target)
+        switch count {
+        case 8...16:
+            let head = from.loadUnaligned(as: UInt64.self)
+            let tail = from.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            to.storeBytes(of: head, as: UInt64.self)
+            to.storeBytes(of: tail, toByteOffset: count &- 8, as: UInt64.self)
+        case 4..<8:
+            let head = from.loadUnaligned(as: UInt32.self)
+            let tail = from.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+            to.storeBytes(of: head, as: UInt32.self)
+            to.storeBytes(of: tail, toByteOffset: count &- 4, as: UInt32.self)
+        case 0..<4:
+            for k in 0..<count { target[k] = source[k] }
+        default:
+            to.copyMemory(from: from, byteCount: count)
+        }
     }
 
     public func append(_ bytes: some Collection<UInt8>) {
@@ -172,8 +200,7 @@ public final class ByteOutput {
         }
         p.pointee = UInt8(ascii: "\"")
         p += 1
-        // A copy call, not a byte loop: keys are 3 to 12 bytes, which the copy does in two moves.
-        UnsafeMutableRawPointer(p).copyMemory(from: name.utf8Start, byteCount: length)
+        Self.copyShort(name.utf8Start, count: length, to: p)
         p += length
         p[0] = UInt8(ascii: "\"")
         p[1] = UInt8(ascii: ":")

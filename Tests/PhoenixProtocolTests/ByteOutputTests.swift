@@ -66,7 +66,7 @@ import Testing
             out.appendDigits(n, minimumWidth: width)
             let padded = String(repeating: "0", count: max(0, width - String(n).count)) + String(n)
             #expect(String(decoding: out.bytes(), as: UTF8.self) == padded)
-            for decimals in [0, 1, 6, 7, 19] {
+            for decimals in [0, 1, 6, 7, 19, 20] {
                 out.removeAll()
                 out.appendFixedPoint(n, decimals: decimals)
                 let digits = String(repeating: "0", count: max(0, decimals + 1 - String(n).count)) + String(n)
@@ -92,5 +92,24 @@ import Testing
         #expect(out.count == prefix + 100_000)
         let grownIntact = out.bytes(from: prefix) == long
         #expect(grownIntact)
+    }
+
+    /// Constant text of every length up to past the 16 bytes copied with two overlapping moves,
+    /// as keys and as whole members, lands byte for byte.
+    @Test func constantTextOfEveryShortLengthIsCopiedExactly() {
+        let texts: [StaticString] = [
+            "", "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghij",
+            "abcdefghijk", "abcdefghijkl", "abcdefghijklm", "abcdefghijklmn", "abcdefghijklmno", "abcdefghijklmnop",
+            "abcdefghijklmnopq", "abcdefghijklmnopqr", "abcdefghijklmnopqrs", "abcdefghijklmnopqrst",
+        ]
+        let out = ByteOutput(capacity: 16)
+        var expected = ""
+        for (i, text) in texts.enumerated() {
+            out.append(UInt8(ascii: "|"))
+            out.append(text)
+            out.appendKey(text, first: i % 2 == 0)
+            expected += "|\(text)" + (i % 2 == 0 ? "" : ",") + "\"\(text)\":"
+        }
+        #expect(String(decoding: out.bytes(), as: UTF8.self) == expected)
     }
 }
