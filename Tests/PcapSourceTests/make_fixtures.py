@@ -303,6 +303,65 @@ def main():
     ip_packets = [(float(p.time), raw(p)[14:]) for p in real]
     write_pcap("basic_sll.pcap", LINKTYPE_LINUX_SLL, [(t, sll(b, False), len(sll(b, False))) for t, b in ip_packets])
     write_pcap("basic_sll2.pcap", LINKTYPE_LINUX_SLL2, [(t, sll2(b, False), len(sll2(b, False))) for t, b in ip_packets])
+    write_basic_variants(ip_packets)
+
+
+def write_basic_variants(ip_packets):
+    """basic.pcap as other links and networks would have carried it: the same Phoenix messages
+    must come out of each (ReadCommandTests runs the binary over them)."""
+    write_pcap("basic_vlan.pcap", LINKTYPE_ETHERNET, records(ip_packets, lambda b: ethernet(b, [(0x8100, 42)])))
+    write_pcap("basic_null.pcap", LINKTYPE_NULL, records(ip_packets, lambda b: null(b, "<")))
+    write_pcap("basic_raw.pcap", LINKTYPE_RAW, records(ip_packets, lambda b: b))
+
+    # IPv6 between ::1 and ::1, the TCP segments unchanged.
+    v6 = []
+    for t, b in ip_packets:
+        ip = IP(b)
+        v6.append((t, raw(IPv6(src="::1", dst="::1", hlim=64) / ip[TCP])))
+    write_pcap("basic_ipv6.pcap", LINKTYPE_ETHERNET, records(v6))
+
+    # Every datagram with more than 64 bytes of TCP in IP fragments of 64 bytes, last first.
+    fragmented = []
+    for t, b in ip_packets:
+        ip = IP(b)
+        if len(ip[TCP]) > 64:
+            ip.flags = 0
+            pieces = fragment(ip, fragsize=64)
+            fragmented += [(t, raw(f)) for f in reversed(pieces)]
+        else:
+            fragmented.append((t, b))
+    write_pcap("basic_fragments.pcap", LINKTYPE_ETHERNET, records(fragmented))
+
+    def data_direction(b):
+        ip = IP(b)
+        return (ip.src, ip[TCP].sport) if len(ip[TCP].payload) > 0 else None
+
+    # Every data segment cut in two, the second half sent first: its bytes wait for the hole
+    # before them to be filled.
+    reordered = []
+    for t, b in ip_packets:
+        ip = IP(b)
+        data = bytes(ip[TCP].payload)
+        if len(data) < 2:
+            reordered.append((t, b))
+            continue
+        half = len(data) // 2
+        halves = []
+        for offset, part in ((0, data[:half]), (half, data[half:])):
+            seg = IP(src=ip.src, dst=ip.dst, id=ip.id) / TCP(
+                sport=ip[TCP].sport, dport=ip[TCP].dport, seq=(ip[TCP].seq + offset) % 2**32, ack=ip[TCP].ack,
+                flags=ip[TCP].flags, window=ip[TCP].window) / Raw(part)
+            halves.append(raw(seg))
+        reordered += [(t, halves[1]), (t + 0.0001, halves[0])]
+    write_pcap("basic_reordered.pcap", LINKTYPE_ETHERNET, records(reordered))
+
+    # Every data segment sent twice (exact retransmissions, which change nothing).
+    doubled = []
+    for t, b in ip_packets:
+        doubled.append((t, b))
+        if data_direction(b) is not None:
+            doubled.append((t + 0.0002, b))
+    write_pcap("basic_retransmitted.pcap", LINKTYPE_ETHERNET, records(doubled))
 
 
 if __name__ == "__main__":
