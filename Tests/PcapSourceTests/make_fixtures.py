@@ -355,6 +355,12 @@ def write_basic_variants(ip_packets):
         reordered += [(t, halves[1]), (t + 0.0001, halves[0])]
     write_pcap("basic_reordered.pcap", LINKTYPE_ETHERNET, records(reordered))
 
+    # The server's third data segment lost: a gap of its size, then frames again from the next.
+    server_data = [k for k, (t, b) in enumerate(ip_packets) if IP(b)[TCP].sport == IP(ip_packets[0][1])[TCP].dport
+                   and len(IP(b)[TCP].payload) > 0]
+    lost = server_data[2]
+    write_pcap("basic_loss.pcap", LINKTYPE_ETHERNET, records([p for k, p in enumerate(ip_packets) if k != lost]))
+
     # Every data segment sent twice (exact retransmissions, which change nothing).
     doubled = []
     for t, b in ip_packets:

@@ -182,6 +182,23 @@ import Testing
         #expect(messages == (try Self.expected("basic.pcap")))
     }
 
+    /// basic.pcap without the server segment that carried the `welcome` push: the transcript
+    /// says how many bytes were lost, resumes at the next frame, and every other message is there.
+    @Test func aLostSegmentIsAGapAndTheNextFrameIsReadAgain() throws {
+        let run = try PhxtapProcess.run([
+            "read", "--format", "jsonl", "--fail-on", "warning", "Tests/PcapSourceTests/Fixtures/basic_loss.pcap",
+        ])
+        #expect(run.status == 1)
+        let records = try Self.transcript(run)
+        let messages = records.filter { $0["type"] as? String == "message" }.map { m in
+            Line(from: m["from"] as! String, opcode: m["opcode"] as! String, payload: m["raw"] as! String)
+        }
+        #expect(messages == (try Self.expected("basic.pcap")).filter { !$0.payload.contains(#""welcome""#) })
+        let gaps = records.filter { $0["rule"] as? String == "ws-gap" }
+        #expect(gaps.count == 1)
+        #expect(gaps.first?["text"] as? String == "57 bytes lost; 0 received bytes skipped; resumed at a frame header")
+    }
+
     @Test func compressedTrafficIsInflatedPerDirection() throws {
         // Captures/deflate.pcap: permessage-deflate with context takeover both ways (made by
         // Captures/tools/make_deflate_capture.py); later messages need earlier ones' dictionary.
