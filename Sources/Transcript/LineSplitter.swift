@@ -8,22 +8,43 @@ import Darwin
 /// piece at a time and only the line being read is held whole.
 ///
 /// Lines are handed out without their `\n` (a `\r` before it stays: the transcript reader
-/// takes it for space). A last line without a newline is handed out by `finish`.
+/// takes it for space). A last line without a newline is handed out by `finish`. A line longer
+/// than `maxLineLength` stops the splitting with `LineTooLong` as soon as it is seen, so that a
+/// file which is not made of lines cannot fill memory.
 public struct LineSplitter {
+    public let maxLineLength: Int
     /// The bytes of the current piece not yet handed out, and of the line begun before it.
     private var pending: [UInt8] = []
+    /// Lines handed out so far.
+    private var lines = 0
 
-    public init() {}
+    public init(maxLineLength: Int = .max) {
+        self.maxLineLength = maxLineLength
+    }
 
     /// Calls `body` with each line that `piece` completes, in order.
-    public mutating func feed<E: Error>(_ piece: UnsafeRawBufferPointer, _ body: (ArraySlice<UInt8>) throws(E) -> Void) throws(E) {
+    public mutating func feed(_ piece: UnsafeRawBufferPointer, _ body: (ArraySlice<UInt8>) throws -> Void) throws {
         pending.append(contentsOf: piece)
         var start = 0
         while let newline = Self.newline(in: pending, from: start) {
-            try body(pending[start..<newline])
+            try hand(pending[start..<newline], body)
             start = newline + 1
         }
         pending.removeSubrange(0..<start)
+        if pending.count > maxLineLength { throw LineTooLong(line: lines + 1, limit: maxLineLength) }
+    }
+
+    /// Calls `body` with the last line if the input did not end with a newline.
+    public mutating func finish(_ body: (ArraySlice<UInt8>) throws -> Void) throws {
+        guard !pending.isEmpty else { return }
+        try hand(pending[...], body)
+        pending.removeAll()
+    }
+
+    private mutating func hand(_ line: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) throws -> Void) throws {
+        guard line.count <= maxLineLength else { throw LineTooLong(line: lines + 1, limit: maxLineLength) }
+        lines += 1
+        try body(line)
     }
 
     /// The offset of the first `\n` at or after `start` (`memchr`: lines are long, and a byte
@@ -36,11 +57,18 @@ public struct LineSplitter {
             return base.distance(to: UnsafeRawPointer(found))
         }
     }
+}
 
-    /// Calls `body` with the last line if the input did not end with a newline.
-    public mutating func finish<E: Error>(_ body: (ArraySlice<UInt8>) throws(E) -> Void) throws(E) {
-        guard !pending.isEmpty else { return }
-        try body(pending[...])
-        pending.removeAll()
+/// A line longer than a `LineSplitter` accepts.
+public struct LineTooLong: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The line's number, from 1.
+    public var line: Int
+    public var limit: Int
+
+    public init(line: Int, limit: Int) {
+        self.line = line
+        self.limit = limit
     }
+
+    public var description: String { "line \(line) is longer than \(limit) bytes" }
 }

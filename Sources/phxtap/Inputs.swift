@@ -130,21 +130,26 @@ struct InputRunner {
         }
         defer { try? file.close() }
         var reader = TranscriptReader()
-        var lines = LineSplitter()
+        // A message is at most 64 MiB, which escaped and written twice stays well below this.
+        var lines = LineSplitter(maxLineLength: 1 << 30)
         func read(_ line: ArraySlice<UInt8>) throws {
             if let record = try reader.read(line: line) { try body(record) }
         }
-        while true {
-            let piece: Data
-            do {
-                guard let data = try file.read(upToCount: 1 << 20), !data.isEmpty else { break }
-                piece = data
-            } catch {
-                throw CLIError("cannot read \(path): \(error.localizedDescription)")
+        do {
+            while true {
+                let piece: Data
+                do {
+                    guard let data = try file.read(upToCount: 1 << 20), !data.isEmpty else { break }
+                    piece = data
+                } catch {
+                    throw CLIError("cannot read \(path): \(error.localizedDescription)")
+                }
+                try piece.withUnsafeBytes { try lines.feed($0, read) }
             }
-            try piece.withUnsafeBytes { try lines.feed($0, read) }
+            try lines.finish(read)
+        } catch let tooLong as LineTooLong {
+            throw TranscriptReadError(line: tooLong.line, reason: "longer than 1 GiB, more than any message makes")
         }
-        try lines.finish(read)
     }
 }
 
