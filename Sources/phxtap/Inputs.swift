@@ -115,22 +115,24 @@ struct InputRunner {
     }
 
     static func bytes(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError("cannot read \(path): " + (FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))
-        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw unreadable(path) }
         return Array(data)
+    }
+
+    /// The sentence for a file that cannot be opened.
+    private static func unreadable(_ path: String) -> CLIError {
+        CLIError("cannot read \(path): " + (FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))
     }
 
     /// Calls `body` with each record of a `phxtap/1` transcript, reading the file a megabyte
     /// at a time: memory stays flat however long the transcript. Throws at the first line that
     /// cannot be read, after the records before it.
     static func forEachRecord(ofTranscript path: String, _ body: (TranscriptRecord) throws -> Void) throws {
-        guard let file = FileHandle(forReadingAtPath: path) else {
-            throw CLIError("cannot read \(path): " + (FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))
-        }
+        guard let file = FileHandle(forReadingAtPath: path) else { throw unreadable(path) }
         defer { try? file.close() }
         var reader = TranscriptReader()
-        // A message is at most 64 MiB, which escaped and written twice stays well below this.
+        // A message is at most 64 MiB; escaped, and written again as payload and response, its
+        // line stays below this.
         var lines = LineSplitter(maxLineLength: 1 << 30)
         func read(_ line: ArraySlice<UInt8>) throws {
             if let record = try reader.read(line: line) { try body(record) }
