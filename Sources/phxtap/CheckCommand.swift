@@ -52,17 +52,10 @@ struct CheckCommand: ParsableCommand {
             output: output, format: format, filter: filterOptions.filter,
             payloadRedactor: format.isExport ? outputOptions.redactor : nil)
         var pipeline = Pipeline(options: PipelineOptions(checker: checkerOptions.checkerOptions, redactor: outputOptions.redactor))
-        writer.write(pipeline.start(source: inputs.joined(separator: " ")))
-        let runner = InputRunner(captureOptions: CaptureOptions())
-        let (problems, readAny) = runner.run(inputs, pipeline: &pipeline) { records in
-            writer.write(all ? records : records.filter(Self.isFinding))
-        }
-        let tail = pipeline.finish()
-        writer.write(all ? tail : tail.filter(Self.isFinding))
-        writer.flush()
-        for problem in problems { Terminal.printError("phxtap: \(problem)") }
-        if !readAny { throw ExitCode(2) }
-        try failOn.enforce(pipeline.currentSummary)
+        let summary = try InputRunner(captureOptions: CaptureOptions()).runAll(
+            inputs, pipeline: &pipeline, emit: { records in writer.write(all ? records : records.filter(Self.isFinding)) },
+            flush: writer.flush)
+        try failOn.enforce(summary)
     }
 
     /// Without --all: annotated messages, standalone findings, the lines that give them context

@@ -72,12 +72,6 @@ struct ExportCommand: ParsableCommand {
             return
         }
         var pipeline = Pipeline(options: PipelineOptions(checker: checkerOptions.checkerOptions, redactor: redactor))
-        writer.write(pipeline.start(source: inputs.joined(separator: " ")))
-        let (problems, readAny) = InputRunner(captureOptions: CaptureOptions())
-            .run(inputs, pipeline: &pipeline, emit: writer.write)
-        writer.write(pipeline.finish())
-        writer.flush()
-        for problem in problems { Terminal.printError("phxtap: \(problem)") }
-        if !readAny { throw ExitCode(2) }
+        _ = try InputRunner(captureOptions: CaptureOptions()).runAll(inputs, pipeline: &pipeline, emit: writer.write, flush: writer.flush)
     }
 }

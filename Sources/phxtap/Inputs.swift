@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import PcapSource
 import TapPipeline
@@ -31,6 +32,22 @@ enum InputKind: Equatable {
 struct InputRunner {
     var captureOptions: CaptureOptions
     static let batchSize = 512
+
+    /// What every reading command does with its inputs: the session line, each input through
+    /// `pipeline`, the records that end it, then the problems met on standard error. Records go
+    /// to `emit` as they come, and `flush` is called once they are all out. Throws exit status 2
+    /// when no input could be read; returns the summary otherwise.
+    func runAll(
+        _ inputs: [String], pipeline: inout Pipeline, emit: ([TranscriptRecord]) -> Void, flush: () -> Void
+    ) throws -> SummaryRecord {
+        emit(pipeline.start(source: inputs.joined(separator: " ")))
+        let (problems, readAny) = run(inputs, pipeline: &pipeline, emit: emit)
+        emit(pipeline.finish())
+        flush()
+        for problem in problems { Terminal.printError("phxtap: \(problem)") }
+        if !readAny { throw ExitCode(2) }
+        return pipeline.currentSummary
+    }
 
     /// Reads every input; returns the problems met (one sentence each) and whether anything was read.
     func run(_ paths: [String], pipeline: inout Pipeline, emit: ([TranscriptRecord]) -> Void) -> (problems: [String], readAny: Bool) {

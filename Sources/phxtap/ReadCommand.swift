@@ -58,13 +58,8 @@ struct ReadCommand: ParsableCommand {
         var pipeline = Pipeline(options: PipelineOptions(
             checker: checkerOptions.checkerOptions, assumeWebSocketPorts: Set(assumeWebsocket),
             redactor: outputOptions.redactor))
-        writer.write(pipeline.start(source: captures.joined(separator: " ")))
         let runner = InputRunner(captureOptions: CaptureOptions(filter: filter, assumeServerPorts: Set(assumeWebsocket)))
-        let (problems, readAny) = runner.run(captures, pipeline: &pipeline, emit: writer.write)
-        writer.write(pipeline.finish())
-        writer.flush()
-        for problem in problems { Terminal.printError("phxtap: \(problem)") }
-        if !readAny { throw ExitCode(2) }
-        try failOn.enforce(pipeline.currentSummary)
+        let summary = try runner.runAll(captures, pipeline: &pipeline, emit: writer.write, flush: writer.flush)
+        try failOn.enforce(summary)
     }
 }
