@@ -24,6 +24,9 @@ public struct PcapWriter: Sendable {
     private struct Flow: Sendable {
         var client: Endpoint
         var server: Endpoint
+        /// The hosts as addresses, parsed once for every packet of the connection.
+        var clientIP: IPAddressBytes
+        var serverIP: IPAddressBytes
         /// Next sequence number each side will send.
         var clientSeq: UInt32
         var serverSeq: UInt32
@@ -71,7 +74,9 @@ public struct PcapWriter: Sendable {
             // Initial sequence numbers are derived from the connection number so that two
             // runs over the same events give byte-identical captures.
             let isn = UInt32(truncatingIfNeeded: conn &* 7_919) &* 1_000
-            var flow = Flow(client: client, server: server, clientSeq: isn, serverSeq: isn &+ 500_000)
+            var flow = Flow(
+                client: client, server: server, clientIP: IPAddressBytes(client.host), serverIP: IPAddressBytes(server.host),
+                clientSeq: isn, serverSeq: isn &+ 500_000)
             packet(&out, flow: flow, from: .client, time: time, flags: .syn, seq: flow.clientSeq, ack: 0, payload: [])
             packet(
                 &out, flow: flow, from: .server, time: time, flags: [.syn, .ack], seq: flow.serverSeq,
@@ -145,8 +150,7 @@ public struct PcapWriter: Sendable {
         payload: ArraySlice<UInt8>
     ) {
         let (src, dst) = from == .client ? (flow.client, flow.server) : (flow.server, flow.client)
-        let srcIP = IPAddressBytes(src.host)
-        let dstIP = IPAddressBytes(dst.host)
+        let (srcIP, dstIP) = from == .client ? (flow.clientIP, flow.serverIP) : (flow.serverIP, flow.clientIP)
         // A mixed v4/v6 pair cannot be one packet; both sides then fall back to IPv6 mapping.
         let v6 = srcIP.isV6 || dstIP.isV6
         let tcp = tcpSegment(
@@ -258,7 +262,7 @@ func internetChecksum(_ bytes: ArraySlice<UInt8>, initial: UInt32) -> UInt16 {
 
 /// An endpoint host parsed as an IP address. A host that is not a literal address (it should
 /// not happen: the proxy records resolved addresses) is written as 0.0.0.0 rather than dropped.
-struct IPAddressBytes {
+struct IPAddressBytes: Sendable {
     var v4: [UInt8]?
     var v6: [UInt8]?
 
