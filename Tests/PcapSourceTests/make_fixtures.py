@@ -355,6 +355,23 @@ def write_basic_variants(ip_packets):
         reordered += [(t, halves[1]), (t + 0.0001, halves[0])]
     write_pcap("basic_reordered.pcap", LINKTYPE_ETHERNET, records(reordered))
 
+    # Every data segment of 3 bytes or more sent as two pieces that overlap by a third of it:
+    # the bytes they share must come out once.
+    overlapping = []
+    for t, b in ip_packets:
+        ip = IP(b)
+        data = bytes(ip[TCP].payload)
+        if len(data) < 3:
+            overlapping.append((t, b))
+            continue
+        first_end, second_start = 2 * len(data) // 3, len(data) // 3
+        for offset, part in ((0, data[:first_end]), (second_start, data[second_start:])):
+            seg = IP(src=ip.src, dst=ip.dst, id=ip.id) / TCP(
+                sport=ip[TCP].sport, dport=ip[TCP].dport, seq=(ip[TCP].seq + offset) % 2**32, ack=ip[TCP].ack,
+                flags=ip[TCP].flags, window=ip[TCP].window) / Raw(part)
+            overlapping.append((t + offset * 1e-7, raw(seg)))
+    write_pcap("basic_overlap.pcap", LINKTYPE_ETHERNET, records(overlapping))
+
     # The server's third data segment lost: a gap of its size, then frames again from the next.
     server_data = [k for k, (t, b) in enumerate(ip_packets) if IP(b)[TCP].sport == IP(ip_packets[0][1])[TCP].dport
                    and len(IP(b)[TCP].payload) > 0]

@@ -165,11 +165,12 @@ import Testing
     /// basic.pcap rewritten by Tests/PcapSourceTests/make_fixtures.py as other links and networks
     /// carry it: `tcpdump -i any` (Linux cooked v1 and v2), an 802.1Q VLAN, BSD loopback (macOS
     /// `lo0`), raw IP, IPv6, every datagram in IP fragments (last first), every segment cut in two
-    /// and sent second half first, every segment sent twice. Each gives the same messages, and
+    /// and sent second half first, every segment sent as two pieces that overlap, every segment
+    /// sent twice. Each gives the same messages, and
     /// nothing at warning level: reassembly leaves no trace when nothing was lost.
     @Test(arguments: [
         "basic_sll.pcap", "basic_sll2.pcap", "basic_vlan.pcap", "basic_null.pcap", "basic_raw.pcap", "basic_ipv6.pcap",
-        "basic_fragments.pcap", "basic_reordered.pcap", "basic_retransmitted.pcap",
+        "basic_fragments.pcap", "basic_reordered.pcap", "basic_overlap.pcap", "basic_retransmitted.pcap",
     ])
     func theSameTrafficOverOtherLinksAndSegmentsGivesTheSameMessages(capture: String) throws {
         let run = try PhxtapProcess.run([
