@@ -105,10 +105,12 @@ struct InputRunner {
                 }
             case .transcript:
                 flushCaptures()
+                let progress = Progress(paths: [path])
+                defer { progress.done() }
                 do {
                     // The wire bytes go through the checker again; the recorded annotations are
                     // not reused. Records are handed on in batches as the file is read.
-                    try Self.forEachRecord(ofTranscript: path) { record in
+                    try Self.forEachRecord(ofTranscript: path, progress: progress) { record in
                         pipeline.recheck(record, into: &records)
                         if records.count >= Self.batchSize {
                             emit(records)
@@ -144,9 +146,13 @@ struct InputRunner {
     /// Calls `body` with each record of a `phxtap/1` transcript, reading the file a megabyte
     /// at a time: memory stays flat however long the transcript. Throws at the first line that
     /// cannot be read, after the records before it.
-    static func forEachRecord(ofTranscript path: String, _ body: (TranscriptRecord) throws -> Void) throws {
+    static func forEachRecord(
+        ofTranscript path: String, progress: Progress? = nil, _ body: (TranscriptRecord) throws -> Void
+    ) throws {
         guard let file = FileHandle(forReadingAtPath: path) else { throw unreadable(path) }
         defer { try? file.close() }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
+        var bytesRead: Int64 = 0
         var reader = TranscriptReader()
         // A message is at most 64 MiB; escaped, and written again as payload and response, its
         // line stays below this.
@@ -164,6 +170,8 @@ struct InputRunner {
                     throw CLIError("cannot read \(path): \(error.localizedDescription)")
                 }
                 try piece.withUnsafeBytes { try lines.feed($0, read) }
+                bytesRead += Int64(piece.count)
+                progress?.update(file: 0, bytesRead: bytesRead, fileSize: size)
             }
             try lines.finish(read)
         } catch let tooLong as LineTooLong {

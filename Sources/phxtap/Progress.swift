@@ -1,8 +1,8 @@
 import Foundation
 import PcapSource
 
-/// A progress bar on standard error for long reads, shown only when standard error is a
-/// terminal and the input is large enough to wait for.
+/// A progress bar on standard error for long reads (captures, transcripts), shown only when
+/// standard error is a terminal and the input is large enough to wait for.
 final class Progress {
     private let paths: [String]
     private let enabled: Bool
@@ -18,9 +18,12 @@ final class Progress {
     }
 
     func update(_ progress: CaptureProgress) {
-        let file = progress.fileIndex
-        let bytesRead = progress.bytesRead
-        guard enabled, let fileSize = progress.fileSize, fileSize > 0 else { return }
+        update(file: progress.fileIndex, bytesRead: progress.bytesRead, fileSize: progress.fileSize)
+    }
+
+    /// `bytesRead` of `fileSize` read from the file at index `file` of `paths`.
+    func update(file: Int, bytesRead: Int64, fileSize: Int64?) {
+        guard enabled, let fileSize, fileSize > 0 else { return }
         let now = Date()
         guard now.timeIntervalSince(lastDraw) >= 0.2 else { return }
         lastDraw = now

@@ -45,6 +45,20 @@ import Testing
         #expect(run.screen.contains("summary: 60 connections, 1260 messages, 0 undecodable, 0 errors, 0 warnings, 120 info"))
     }
 
+    @Test func aLongTranscriptCheckedShowsAProgressBarToo() throws {
+        let transcript = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-long-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: transcript) }
+        let record = try PhxtapProcess.run(
+            ["read", "--format", "jsonl", "-o", transcript.path] + Array(repeating: "Captures/binary.pcap", count: 60))
+        #expect(record.status == 0)
+        let run = try Self.onTerminal(["check", transcript.path])
+        #expect(run.status == 0, "\(run.screen.suffix(500))")
+        #expect(run.screen.contains(Self.progressBar))
+        #expect(run.screen.contains("% \(transcript.lastPathComponent) ("))
+        #expect(run.screen.contains(Self.clearLine))
+        #expect(run.screen.contains("summary: 60 connections, 1260 messages, 0 undecodable, 0 errors, 0 warnings, 120 info"))
+    }
+
     @Test func aSmallReadHasNoProgressBar() throws {
         let run = try Self.onTerminal(["read", "Captures/basic.pcap"])
         #expect(run.status == 0)
