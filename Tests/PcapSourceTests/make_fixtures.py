@@ -336,23 +336,23 @@ def write_basic_variants(ip_packets):
         ip = IP(b)
         return (ip.src, ip[TCP].sport) if len(ip[TCP].payload) > 0 else None
 
+    def piece(ip, offset, end):
+        """The segment carrying bytes offset..<end of `ip`'s TCP payload, as the sender would."""
+        tcp = ip[TCP]
+        return raw(IP(src=ip.src, dst=ip.dst, id=ip.id) / TCP(
+            sport=tcp.sport, dport=tcp.dport, seq=(tcp.seq + offset) % 2**32, ack=tcp.ack, flags=tcp.flags,
+            window=tcp.window) / Raw(bytes(tcp.payload)[offset:end]))
+
     # Every data segment cut in two, the second half sent first: its bytes wait for the hole
     # before them to be filled.
     reordered = []
     for t, b in ip_packets:
         ip = IP(b)
-        data = bytes(ip[TCP].payload)
-        if len(data) < 2:
+        n = len(ip[TCP].payload)
+        if n < 2:
             reordered.append((t, b))
             continue
-        half = len(data) // 2
-        halves = []
-        for offset, part in ((0, data[:half]), (half, data[half:])):
-            seg = IP(src=ip.src, dst=ip.dst, id=ip.id) / TCP(
-                sport=ip[TCP].sport, dport=ip[TCP].dport, seq=(ip[TCP].seq + offset) % 2**32, ack=ip[TCP].ack,
-                flags=ip[TCP].flags, window=ip[TCP].window) / Raw(part)
-            halves.append(raw(seg))
-        reordered += [(t, halves[1]), (t + 0.0001, halves[0])]
+        reordered += [(t, piece(ip, n // 2, n)), (t + 0.0001, piece(ip, 0, n // 2))]
     write_pcap("basic_reordered.pcap", LINKTYPE_ETHERNET, records(reordered))
 
     # Every data segment of 3 bytes or more sent as two pieces that overlap by a third of it:
@@ -360,16 +360,11 @@ def write_basic_variants(ip_packets):
     overlapping = []
     for t, b in ip_packets:
         ip = IP(b)
-        data = bytes(ip[TCP].payload)
-        if len(data) < 3:
+        n = len(ip[TCP].payload)
+        if n < 3:
             overlapping.append((t, b))
             continue
-        first_end, second_start = 2 * len(data) // 3, len(data) // 3
-        for offset, part in ((0, data[:first_end]), (second_start, data[second_start:])):
-            seg = IP(src=ip.src, dst=ip.dst, id=ip.id) / TCP(
-                sport=ip[TCP].sport, dport=ip[TCP].dport, seq=(ip[TCP].seq + offset) % 2**32, ack=ip[TCP].ack,
-                flags=ip[TCP].flags, window=ip[TCP].window) / Raw(part)
-            overlapping.append((t + offset * 1e-7, raw(seg)))
+        overlapping += [(t, piece(ip, 0, 2 * n // 3)), (t + n // 3 * 1e-7, piece(ip, n // 3, n))]
     write_pcap("basic_overlap.pcap", LINKTYPE_ETHERNET, records(overlapping))
 
     # The server's third data segment lost: a gap of its size, then frames again from the next.
