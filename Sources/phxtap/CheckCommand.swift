@@ -31,7 +31,7 @@ struct CheckCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "phxtap/1 transcripts (.jsonl), HAR files or captures.")
+    @Argument(help: "phxtap/1 transcripts (.jsonl), HAR files or captures; - reads a transcript or a capture from standard input.")
     var inputs: [String]
 
     @OptionGroup var outputOptions: OutputOptionGroup

@@ -33,7 +33,7 @@ struct ExportCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "A phxtap/1 transcript (.jsonl), a capture, or a HAR file.")
+    @Argument(help: "A phxtap/1 transcript (.jsonl), a capture, or a HAR file; - reads a transcript or a capture from standard input.")
     var inputs: [String]
 
     @Option(name: .long, help: "markdown (default), har, text or jsonl.")

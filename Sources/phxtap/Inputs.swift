@@ -13,7 +13,10 @@ enum InputKind: Equatable {
 
     /// `.har` and `.jsonl` by name; otherwise a HAR starts `{"log"`, a transcript `{"type"`,
     /// and anything else is left to libpcap (which says clearly when it is not a capture).
+    /// `-` is standard input: a transcript when it starts with `{`, else a capture (a HAR file
+    /// is not read from standard input).
     static func of(_ path: String) -> InputKind {
+        if path == "-" { return StandardInput.startsWithBrace ? .transcript : .capture }
         let lower = path.lowercased()
         if lower.hasSuffix(".har") { return .har }
         if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return .transcript }
@@ -146,11 +149,14 @@ struct InputRunner {
     /// Calls `body` with each record of a `phxtap/1` transcript, reading the file a megabyte
     /// at a time: memory stays flat however long the transcript. Throws at the first line that
     /// cannot be read, after the records before it.
+    /// `-` reads standard input.
     static func forEachRecord(
         ofTranscript path: String, progress: Progress? = nil, _ body: (TranscriptRecord) throws -> Void
     ) throws {
-        guard let file = FileHandle(forReadingAtPath: path) else { throw unreadable(path) }
-        defer { try? file.close() }
+        // C streams, not FileHandle: standard input may have had its first byte looked at
+        // through its stream already (`InputKind.of`), and libpcap reads it the same way.
+        guard let file = path == "-" ? StandardInput.stream : fopen(path, "rb") else { throw unreadable(path) }
+        defer { if path != "-" { fclose(file) } }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
         var bytesRead: Int64 = 0
         var reader = TranscriptReader()
@@ -160,17 +166,16 @@ struct InputRunner {
         func read(_ line: ArraySlice<UInt8>) throws {
             if let record = try reader.read(line: line) { try body(record) }
         }
+        var piece = [UInt8](repeating: 0, count: 1 << 20)
         do {
             while true {
-                let piece: Data
-                do {
-                    guard let data = try file.read(upToCount: 1 << 20), !data.isEmpty else { break }
-                    piece = data
-                } catch {
-                    throw CLIError("cannot read \(path): \(error.localizedDescription)")
+                let count = piece.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+                if count == 0 {
+                    if ferror(file) != 0 { throw CLIError("cannot read \(path): \(String(cString: strerror(errno)))") }
+                    break
                 }
-                try piece.withUnsafeBytes { try lines.feed($0, read) }
-                bytesRead += Int64(piece.count)
+                try piece.withUnsafeBytes { try lines.feed(UnsafeRawBufferPointer(rebasing: $0[..<count]), read) }
+                bytesRead += Int64(count)
                 progress?.update(file: 0, bytesRead: bytesRead, fileSize: size)
             }
             try lines.finish(read)

@@ -26,12 +26,13 @@ struct ReadCommand: ParsableCommand {
               phxtap read --format jsonl -o basic.jsonl Captures/basic.pcap
               phxtap read --filter 'tcp port 4000' --fail-on warning capture.pcapng
               phxtap read --assume-websocket 4000 started-late.pcap
+              gunzip -c phoenix.pcap.gz | phxtap read -
 
             Exits 1 when findings reach --fail-on, 2 when no input could be read.
             """
     )
 
-    @Argument(help: "pcap or pcapng captures, or HAR files exported from a browser's Network panel.")
+    @Argument(help: "pcap or pcapng captures, or HAR files exported from a browser's Network panel; - reads a capture or a transcript from standard input.")
     var captures: [String]
 
     @OptionGroup var outputOptions: OutputOptionGroup

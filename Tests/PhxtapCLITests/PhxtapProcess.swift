@@ -24,6 +24,11 @@ enum PhxtapProcess {
 
     @discardableResult
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> PhxtapRun {
+        try run(arguments, stdinBytes: stdin.map { Data($0.utf8) }, environment: environment)
+    }
+
+    /// Runs phxtap with `stdinBytes` on its standard input, through a pipe as a shell gives it.
+    static func run(_ arguments: [String], stdinBytes: Data?, environment: [String: String] = [:]) throws -> PhxtapRun {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -45,7 +50,7 @@ enum PhxtapProcess {
         let input = Pipe()
         process.standardInput = input
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        if let stdinBytes { input.fileHandleForWriting.write(stdinBytes) }
         try input.fileHandleForWriting.close()
         process.waitUntilExit()
         let outData = try Data(contentsOf: outURL)

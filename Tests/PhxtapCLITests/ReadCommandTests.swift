@@ -200,6 +200,22 @@ import Testing
         #expect(gaps.first?["text"] as? String == "57 bytes lost; 0 received bytes skipped; resumed at a frame header")
     }
 
+    /// `-` reads standard input, as from `tcpdump -w - ... |`: a capture (pcap or pcapng), or a
+    /// transcript (which starts with `{`), through a pipe that cannot be read twice.
+    @Test func standardInputIsReadAsACaptureOrATranscript() throws {
+        let fromFile = try PhxtapProcess.run(["read", "--format", "jsonl", "Captures/basic.pcap"])
+        for capture in ["Captures/basic.pcap", "Captures/basic.pcapng"] {
+            let bytes = try Data(contentsOf: PhxtapProcess.packageRoot.appendingPathComponent(capture))
+            let run = try PhxtapProcess.run(["read", "--format", "jsonl", "-"], stdinBytes: bytes)
+            #expect(run.status == 0, "\(run.stderr)")
+            // Every line but the session line (which names the source) is the same.
+            #expect(run.stdout.split(separator: "\n").dropFirst() == fromFile.stdout.split(separator: "\n").dropFirst())
+        }
+        let checked = try PhxtapProcess.run(["check", "--all", "--format", "jsonl", "-"], stdinBytes: Data(fromFile.stdout.utf8))
+        #expect(checked.status == 0, "\(checked.stderr)")
+        #expect(checked.stdout.split(separator: "\n").dropFirst() == fromFile.stdout.split(separator: "\n").dropFirst())
+    }
+
     @Test func compressedTrafficIsInflatedPerDirection() throws {
         // Captures/deflate.pcap: permessage-deflate with context takeover both ways (made by
         // Captures/tools/make_deflate_capture.py); later messages need earlier ones' dictionary.
