@@ -21,11 +21,10 @@ public struct NameCache: Sendable {
     public init() {}
 
     /// The string of the bytes inside a JSON string literal (repaired like `String(decoding:as:)`
-    /// if they are not UTF-8); nil when they hold an escape, which the caller decodes.
+    /// if they are not UTF-8); nil when the caller decodes them itself: longer than 16 bytes,
+    /// or holding an escape.
     mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        guard bytes.count <= 16 else {
-            return bytes.contains(UInt8(ascii: "\\")) ? nil : String(decoding: bytes, as: UTF8.self)
-        }
+        guard bytes.count <= 16 else { return nil }
         var words: (UInt64, UInt64) = (0, 0)
         withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
         // The padding past a name's end is zeros, which no backslash test matches.

@@ -14,7 +14,7 @@ import Testing
             let length = Int.random(in: 0...20, using: &rng)
             let bytes = (0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] }
             let got = bytes.withUnsafeBufferPointer { cache.string($0) }
-            if bytes.contains(0x5C) {
+            if bytes.contains(0x5C) || bytes.count > 16 {
                 #expect(got == nil)
             } else {
                 #expect(got.map { Array($0.utf8) } == Array(String(decoding: bytes, as: UTF8.self).utf8))
