@@ -37,20 +37,10 @@ public indirect enum JSONValue: Sendable, Hashable {
         }
     }
 
-    /// Parses a complete JSON text.
-    public static func parse(_ bytes: Bytes) throws(DecodeError) -> JSONValue {
-        try bytes.withUnsafeBufferPointer { (buffer) throws(DecodeError) -> JSONValue in
-            var scanner = JSONScanner(buffer)
-            let value = try scanner.parseValue()
-            try scanner.expectEnd()
-            return value
-        }
-    }
-
     /// Parses a complete JSON text, leaving out the members of the top-level object that
     /// `skipping` names: they are validated but not built. A reader that needs a few fields of
     /// a long line (a transcript's message, whose payload it does not use) builds only those.
-    public static func parse(_ bytes: Bytes, skipping: Set<String>) throws(DecodeError) -> JSONValue {
+    public static func parse(_ bytes: Bytes, skipping: Set<String> = []) throws(DecodeError) -> JSONValue {
         try bytes.withUnsafeBufferPointer { (buffer) throws(DecodeError) -> JSONValue in
             var scanner = JSONScanner(buffer)
             let value = try scanner.parseValue(skipping: skipping)
