@@ -243,14 +243,9 @@ struct JSONScanner {
     /// strings, where byte-by-byte appends had cost more than reading the rest of the line.
     func decodeString(_ range: Range<Int>) -> String {
         let inner = UnsafeBufferPointer(rebasing: bytes[(range.lowerBound + 1)..<(range.upperBound - 1)])
-        guard let base = inner.baseAddress else { return "" }
-        var ignored: UInt64 = 0
-        func nextEscape(from i: Int) -> Int {
-            ByteScan.firstJSONSpecial(UnsafeRawPointer(base), from: i, to: inner.count, seen: &ignored)
+        guard let base = inner.baseAddress, inner.contains(UInt8(ascii: "\\")) else {
+            return String(decoding: inner, as: UTF8.self)
         }
-        // The first scan also tells the common case, a string without escapes, from the rest.
-        var escape = nextEscape(from: 0)
-        guard escape < inner.count else { return String(decoding: inner, as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(inner.count)
         var i = 0
@@ -259,8 +254,9 @@ struct JSONScanner {
             let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
             out.append(contentsOf: Array(String(Character(scalar)).utf8))
         }
+        var ignored: UInt64 = 0
         while i < inner.count {
-            if escape < i { escape = nextEscape(from: i) }
+            let escape = ByteScan.firstJSONSpecial(UnsafeRawPointer(base), from: i, to: inner.count, seen: &ignored)
             if escape > i {
                 if let h = pendingHigh { appendScalar(h, &out); pendingHigh = nil }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: inner[i..<escape]))
