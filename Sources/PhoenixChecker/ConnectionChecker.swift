@@ -248,34 +248,26 @@ enum CheckedEvent {
         guard let first = name.first, first == UInt8(ascii: "p") || first == UInt8(ascii: "h") else { return .other }
         switch name.count {
         case 8:
-            return EventName.is(name, "phx_join") ? .join : .other
+            return ByteScan.equals(name, "phx_join") ? .join : .other
         case 9:
-            if EventName.is(name, "phx_reply") { return .reply }
-            if EventName.is(name, "phx_leave") { return .leave }
-            if EventName.is(name, "phx_close") { return .close }
-            if EventName.is(name, "phx_error") { return .error }
-            return EventName.is(name, "heartbeat") ? .heartbeat : .other
+            if ByteScan.equals(name, "phx_reply") { return .reply }
+            if ByteScan.equals(name, "phx_leave") { return .leave }
+            if ByteScan.equals(name, "phx_close") { return .close }
+            if ByteScan.equals(name, "phx_error") { return .error }
+            return ByteScan.equals(name, "heartbeat") ? .heartbeat : .other
         case 13:
-            return EventName.is(name, "presence_diff") ? .presenceDiff : .other
+            return ByteScan.equals(name, "presence_diff") ? .presenceDiff : .other
         case 14:
-            return EventName.is(name, "presence_state") ? .presenceState : .other
+            return ByteScan.equals(name, "presence_state") ? .presenceState : .other
         default:
             return .other
         }
     }
 }
 
-/// Byte comparisons of names for the per-message checks (`String`'s comparisons and
-/// `hasPrefix` go through Unicode-aware paths costing a hundred instructions or more).
+/// Byte tests of names for the per-message checks (`String`'s `hasPrefix` goes through
+/// Unicode-aware paths costing a hundred instructions or more).
 enum EventName {
-    /// Whether `name` is exactly the ASCII text `literal`.
-    static func `is`(_ name: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
-        guard name.count == literal.utf8CodeUnitCount else { return false }
-        let text = literal.utf8Start
-        for i in 0..<name.count where name[i] != text[i] { return false }
-        return true
-    }
-
     /// `lv:` and `lvu:` topics are LiveView's: a longer push timeout and join checks of their own.
     static func isLiveViewTopic(_ topic: String) -> Bool {
         var topic = topic

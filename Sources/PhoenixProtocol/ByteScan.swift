@@ -116,6 +116,16 @@ public enum ByteScan {
         return anySet(found) ? i + firstLane(found) : nil
     }
 
+    /// Whether `bytes` are exactly the text of `literal`: names and keywords compared without
+    /// building a `String` (whose comparisons take Unicode-aware paths).
+    @inlinable
+    public static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
+        guard bytes.count == literal.utf8CodeUnitCount else { return false }
+        let text = literal.utf8Start
+        for i in 0..<bytes.count where bytes[i] != text[i] { return false }
+        return true
+    }
+
     /// Whether a word of ORed bytes (as `firstJSONSpecial` gathers) had a byte above 0x7F.
     @inline(__always)
     public static func hasNonASCII(_ seen: UInt64) -> Bool { seen & highs != 0 }

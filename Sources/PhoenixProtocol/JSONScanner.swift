@@ -152,11 +152,7 @@ struct JSONScanner {
     /// Whether the bytes at `range` are exactly `word`.
     @inline(__always)
     func text(at range: Range<Int>, is word: StaticString) -> Bool {
-        let n = word.utf8CodeUnitCount
-        guard range.count == n, range.upperBound <= bytes.count else { return false }
-        let p = word.utf8Start
-        for k in 0..<n where bytes[range.lowerBound + k] != p[k] { return false }
-        return true
+        range.upperBound <= bytes.count && ByteScan.equals(UnsafeBufferPointer(rebasing: bytes[range]), word)
     }
 
     private mutating func skipLiteral(_ word: StaticString) throws(DecodeError) {
