@@ -9,14 +9,12 @@ import Darwin
 ///
 /// Lines are handed out without their `\n` (a `\r` before it stays: the transcript reader
 /// takes it for space). A last line without a newline is handed out by `finish`. A line longer
-/// than `maxLineLength` stops the splitting with `LineTooLong` as soon as it is seen, so that a
-/// file which is not made of lines cannot fill memory.
+/// than `maxLineLength` stops the splitting with `LineTooLong` as soon as it is seen (the line
+/// after the last one handed out), so that a file which is not made of lines cannot fill memory.
 public struct LineSplitter {
     public let maxLineLength: Int
     /// The bytes of the current piece not yet handed out, and of the line begun before it.
     private var pending: [UInt8] = []
-    /// Lines handed out so far.
-    private var lines = 0
 
     public init(maxLineLength: Int = .max) {
         self.maxLineLength = maxLineLength
@@ -31,7 +29,7 @@ public struct LineSplitter {
             start = newline + 1
         }
         pending.removeSubrange(0..<start)
-        if pending.count > maxLineLength { throw LineTooLong(line: lines + 1, limit: maxLineLength) }
+        if pending.count > maxLineLength { throw LineTooLong() }
     }
 
     /// Calls `body` with the last line if the input did not end with a newline.
@@ -41,9 +39,8 @@ public struct LineSplitter {
         pending.removeAll()
     }
 
-    private mutating func hand(_ line: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) throws -> Void) throws {
-        guard line.count <= maxLineLength else { throw LineTooLong(line: lines + 1, limit: maxLineLength) }
-        lines += 1
+    private func hand(_ line: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>) throws -> Void) throws {
+        guard line.count <= maxLineLength else { throw LineTooLong() }
         try body(line)
     }
 
@@ -59,16 +56,8 @@ public struct LineSplitter {
     }
 }
 
-/// A line longer than a `LineSplitter` accepts.
-public struct LineTooLong: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The line's number, from 1.
-    public var line: Int
-    public var limit: Int
-
-    public init(line: Int, limit: Int) {
-        self.line = line
-        self.limit = limit
-    }
-
-    public var description: String { "line \(line) is longer than \(limit) bytes" }
+/// A line longer than a `LineSplitter` accepts. Its number is the reader's to tell: the one
+/// after the last line handed out.
+public struct LineTooLong: Error, Hashable {
+    public init() {}
 }

@@ -21,7 +21,8 @@ public struct TranscriptReadError: Error, Sendable, Hashable, CustomStringConver
 /// written, and `phxtap check` runs the checker over the wire bytes, not over a derived view.
 public struct TranscriptReader {
     private var serializers: [Int: Serializer] = [:]
-    private var lineNumber = 0
+    /// Lines read so far, blank ones included: the number of the last one.
+    public private(set) var lineNumber = 0
 
     public init() {}
 

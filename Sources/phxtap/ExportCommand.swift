@@ -60,14 +60,10 @@ struct ExportCommand: ParsableCommand {
         if inputs.count == 1, InputKind.of(inputs[0]) == .transcript {
             // Streamed: a damaged line ends the export (exit 2) after what came before it.
             var damage: CLIError?
-            let progress = Progress(paths: inputs)
-            defer { progress.done() }
-            do {
-                try InputRunner.forEachRecord(ofTranscript: inputs[0], progress: progress) { writer.write($0) }
-            } catch let error as CLIError {
-                damage = error
+            do throws(CLIError) {
+                try InputRunner.forEachRecord(ofTranscript: inputs[0]) { writer.write($0) }
             } catch {
-                damage = CLIError("\(inputs[0]): \(error)")
+                damage = error
             }
             writer.flush()
             if let damage { throw damage }

@@ -108,12 +108,10 @@ struct InputRunner {
                 }
             case .transcript:
                 flushCaptures()
-                let progress = Progress(paths: [path])
-                defer { progress.done() }
-                do {
+                do throws(CLIError) {
                     // The wire bytes go through the checker again; the recorded annotations are
                     // not reused. Records are handed on in batches as the file is read.
-                    try Self.forEachRecord(ofTranscript: path, progress: progress) { record in
+                    try Self.forEachRecord(ofTranscript: path) { record in
                         pipeline.recheck(record, into: &records)
                         if records.count >= Self.batchSize {
                             emit(records)
@@ -121,10 +119,8 @@ struct InputRunner {
                         }
                     }
                     readAny = true
-                } catch let error as CLIError {
-                    problems.append(error.message)
                 } catch {
-                    problems.append("\(path): \(error)")
+                    problems.append(error.message)
                 }
                 // A damaged line makes the transcript unreadable (a transcript is written whole,
                 // unlike a capture cut short), but what came before it is still shown.
@@ -146,42 +142,37 @@ struct InputRunner {
         CLIError("cannot read \(path): " + (FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"))
     }
 
-    /// Calls `body` with each record of a `phxtap/1` transcript, reading the file a megabyte
-    /// at a time: memory stays flat however long the transcript. Throws at the first line that
-    /// cannot be read, after the records before it.
-    /// `-` reads standard input.
-    static func forEachRecord(
-        ofTranscript path: String, progress: Progress? = nil, _ body: (TranscriptRecord) throws -> Void
-    ) throws {
+    /// Calls `body` with each record of a `phxtap/1` transcript (`-`: standard input), reading
+    /// the file a megabyte at a time with a progress bar for a long one: memory stays flat
+    /// however long the transcript. At the first line that cannot be read, throws one sentence
+    /// naming the file and the line, after the records before it.
+    static func forEachRecord(ofTranscript path: String, _ body: (TranscriptRecord) -> Void) throws(CLIError) {
         // C streams, not FileHandle: standard input may have had its first byte looked at
         // through its stream already (`InputKind.of`), and libpcap reads it the same way.
         guard let file = path == "-" ? StandardInput.stream : fopen(path, "rb") else { throw unreadable(path) }
         defer { if path != "-" { fclose(file) } }
+        let progress = Progress(paths: [path])
+        defer { progress.done() }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
         var bytesRead: Int64 = 0
-        var reader = TranscriptReader()
-        // A message is at most 64 MiB; escaped, and written again as payload and response, its
-        // line stays below this.
-        var lines = LineSplitter(maxLineLength: 1 << 30)
-        func read(_ line: ArraySlice<UInt8>) throws {
-            if let record = try reader.read(line: line) { try body(record) }
-        }
-        var piece = [UInt8](repeating: 0, count: 1 << 20)
-        do {
+        var transcript = TranscriptStream()
+        let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
+        defer { piece.deallocate() }
+        var failed = false
+        do throws(TranscriptReadError) {
             while true {
-                let count = piece.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-                if count == 0 {
-                    if ferror(file) != 0 { throw CLIError("cannot read \(path): \(String(cString: strerror(errno)))") }
-                    break
-                }
-                try piece.withUnsafeBytes { try lines.feed(UnsafeRawBufferPointer(rebasing: $0[..<count]), read) }
+                let count = fread(piece.baseAddress, 1, piece.count, file)
+                guard count > 0 else { break }
+                try transcript.feed(UnsafeRawBufferPointer(rebasing: piece[..<count]), body)
                 bytesRead += Int64(count)
-                progress?.update(file: 0, bytesRead: bytesRead, fileSize: size)
+                progress.update(file: 0, bytesRead: bytesRead, fileSize: size)
             }
-            try lines.finish(read)
-        } catch let tooLong as LineTooLong {
-            throw TranscriptReadError(line: tooLong.line, reason: "longer than 1 GiB, more than any message makes")
+            failed = ferror(file) != 0
+            if !failed { try transcript.finish(body) }
+        } catch {
+            throw CLIError("\(path): \(error)")
         }
+        if failed { throw CLIError("cannot read \(path): \(String(cString: strerror(errno)))") }
     }
 }
 
