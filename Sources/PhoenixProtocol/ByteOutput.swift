@@ -94,6 +94,7 @@ public final class ByteOutput {
         }
     }
 
+    @inlinable
     public func append(_ bytes: some Collection<UInt8>) {
         if bytes.withContiguousStorageIfAvailable({ append(UnsafeRawBufferPointer($0)) }) == nil {
             for b in bytes { append(b) }
