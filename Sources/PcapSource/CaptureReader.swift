@@ -5,9 +5,12 @@ public import TapPipeline
 public enum CaptureReader {
     /// Reads `paths` in order. A file that cannot be opened or whose link type is unknown is
     /// skipped; a damaged one gives every packet before the damage. Each problem is in the report.
+    /// `waiting` is called when a capture coming down a pipe has no next packet yet (see
+    /// `PcapFileReader.forEachPacket`).
     public static func read(
         paths: [String], options: CaptureOptions = CaptureOptions(),
         progress: ((CaptureProgress) -> Void)? = nil,
+        waiting: (() -> Void)? = nil,
         sink: (ConnectionEvent) throws -> Void
     ) rethrows -> CaptureReport {
         var decoder = CaptureDecoder(options: options)
@@ -34,7 +37,7 @@ public enum CaptureReader {
                     fileSize: reader.fileSize, packets: packets))
             }
             let packetsBefore = report.packets
-            let damage = try reader.forEachPacket { packet in
+            let damage = try reader.forEachPacket(waiting: waiting) { packet in
                 lastTime = packet.time
                 decoder.packet(
                     linkType: linkType, time: packet.time, data: packet.data, originalLength: packet.originalLength,

@@ -79,10 +79,16 @@ public final class PcapFileReader {
 
     /// Calls `body` for each packet in file order. Returns nil at a clean end of file, or the
     /// damage that stopped reading (a truncated or corrupt record) after the good packets.
-    public func forEachPacket(_ body: (PcapPacket) throws -> Void) rethrows -> CaptureError? {
+    ///
+    /// `waiting` is called, for a capture that is not a regular file (a pipe from a live
+    /// tcpdump), each time the next packet has not arrived yet: the caller's moment to show
+    /// what it has. A regular file never waits and is never asked.
+    public func forEachPacket(waiting: (() -> Void)? = nil, _ body: (PcapPacket) throws -> Void) rethrows -> CaptureError? {
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var bytes: UnsafePointer<UInt8>?
+        let stream = fileSize == nil && waiting != nil ? pcap_file(handle) : nil
         while true {
+            if let stream, phxtap_stream_would_wait(stream) != 0 { waiting?() }
             switch pcap_next_ex(handle, &header, &bytes) {
             case 1:
                 guard let header, let bytes else { continue }

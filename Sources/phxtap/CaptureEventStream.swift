@@ -15,7 +15,7 @@ final class CaptureEventStream: @unchecked Sendable {
     private let lock = DispatchSemaphore(value: 1)
     private let ready = DispatchSemaphore(value: 0)
     private let freeSlots: DispatchSemaphore
-    private var batches: [[StagedEvent]] = []
+    private var batches: [Batch] = []
     private var report: CaptureReport?
     private var wireStage: WireStage?
 
@@ -30,15 +30,27 @@ final class CaptureEventStream: @unchecked Sendable {
             var stage = wireStage
             var batch: [StagedEvent] = []
             batch.reserveCapacity(batchSize)
-            let report = CaptureReader.read(paths: paths, options: options, progress: progress.value.update) { event in
+            var handedSinceWait = false
+            // A capture coming down a pipe has gaps: what is known when one starts is handed
+            // over at once, marked so that it is shown rather than held for more.
+            let waiting = {
+                guard !batch.isEmpty || handedSinceWait else { return }
+                self.hand(Batch(events: batch, inputWaits: true))
+                batch = []
+                handedSinceWait = false
+            }
+            let report = CaptureReader.read(
+                paths: paths, options: options, progress: progress.value.update, waiting: waiting
+            ) { event in
                 batch.append(stage.stage(event))
                 if batch.count >= batchSize {
-                    self.hand(batch)
+                    self.hand(Batch(events: batch, inputWaits: false))
+                    handedSinceWait = true
                     batch = []
                     batch.reserveCapacity(batchSize)
                 }
             }
-            if !batch.isEmpty { self.hand(batch) }
+            if !batch.isEmpty { self.hand(Batch(events: batch, inputWaits: false)) }
             self.lock.wait()
             self.report = report
             self.wireStage = stage
@@ -47,8 +59,16 @@ final class CaptureEventStream: @unchecked Sendable {
         }
     }
 
+    /// Events handed over together.
+    struct Batch {
+        var events: [StagedEvent]
+        /// The input had nothing more for now when this batch was handed over: a pipe from a
+        /// live capture, whose records so far should be written out.
+        var inputWaits: Bool
+    }
+
     /// The next batch of events in capture order; nil once every capture has been read.
-    func next() -> [StagedEvent]? {
+    func next() -> Batch? {
         ready.wait()
         lock.wait()
         defer { lock.signal() }
@@ -66,7 +86,7 @@ final class CaptureEventStream: @unchecked Sendable {
         return (report, wireStage)
     }
 
-    private func hand(_ batch: [StagedEvent]) {
+    private func hand(_ batch: Batch) {
         freeSlots.wait()
         lock.wait()
         batches.append(batch)

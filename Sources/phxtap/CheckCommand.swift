@@ -54,7 +54,7 @@ struct CheckCommand: ParsableCommand {
         var pipeline = Pipeline(options: PipelineOptions(checker: checkerOptions.checkerOptions, redactor: outputOptions.redactor))
         let summary = try InputRunner(captureOptions: CaptureOptions()).runAll(
             inputs, pipeline: &pipeline, emit: { records in writer.write(all ? records : records.filter(Self.isFinding)) },
-            flush: writer.flush)
+            show: writer.show, flush: writer.flush)
         try failOn.enforce(summary)
     }
 

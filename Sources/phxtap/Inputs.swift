@@ -40,11 +40,15 @@ struct InputRunner {
     /// `pipeline`, the records that end it, then the problems met on standard error. Records go
     /// to `emit` as they come, and `flush` is called once they are all out. Throws exit status 2
     /// when no input could be read; returns the summary otherwise.
+    ///
+    /// `show` is called when a capture coming down a pipe pauses, after the records so far have
+    /// gone to `emit`: the caller writes them out, for someone watching a live capture.
     func runAll(
-        _ inputs: [String], pipeline: inout Pipeline, emit: ([TranscriptRecord]) -> Void, flush: () -> Void
+        _ inputs: [String], pipeline: inout Pipeline, emit: ([TranscriptRecord]) -> Void, show: () -> Void = {},
+        flush: () -> Void
     ) throws -> SummaryRecord {
         emit(pipeline.start(source: inputs.joined(separator: " ")))
-        let (problems, readAny) = run(inputs, pipeline: &pipeline, emit: emit)
+        let (problems, readAny) = run(inputs, pipeline: &pipeline, emit: emit, show: show)
         emit(pipeline.finish())
         flush()
         for problem in problems { Terminal.printError("phxtap: \(problem)") }
@@ -53,7 +57,9 @@ struct InputRunner {
     }
 
     /// Reads every input; returns the problems met (one sentence each) and whether anything was read.
-    func run(_ paths: [String], pipeline: inout Pipeline, emit: ([TranscriptRecord]) -> Void) -> (problems: [String], readAny: Bool) {
+    func run(
+        _ paths: [String], pipeline: inout Pipeline, emit: ([TranscriptRecord]) -> Void, show: () -> Void = {}
+    ) -> (problems: [String], readAny: Bool) {
         var problems: [String] = []
         var readAny = false
         var records: [TranscriptRecord] = []
@@ -64,16 +70,21 @@ struct InputRunner {
             let progress = Progress(paths: pendingCaptures)
             let stream = CaptureEventStream(
                 paths: pendingCaptures, options: captureOptions, wireStage: pipeline.takeWireStage(), progress: progress)
-            while var events = stream.next() {
-                for i in events.indices {
+            while var batch = stream.next() {
+                for i in batch.events.indices {
                     // In place: the pipeline moves each message out of the batch without a copy.
                     // Records are handed on a few hundred at a time: the pipeline appends to the
                     // batch in place, and the batch itself changes hands without copying a record.
-                    pipeline.handle(&events[i], into: &records)
+                    pipeline.handle(&batch.events[i], into: &records)
                     if records.count >= Self.batchSize {
                         emit(records)
                         records.removeAll(keepingCapacity: true)
                     }
+                }
+                if batch.inputWaits {
+                    emit(records)
+                    records.removeAll(keepingCapacity: true)
+                    show()
                 }
             }
             let (report, wireStage) = stream.final

@@ -32,6 +32,12 @@ final class ParallelRecordWriter: @unchecked Sendable {
         if batch.count >= batchSize { send() }
     }
 
+    /// Writes out the lines of everything handed over so far (see `RecordWriter.show`).
+    func show() {
+        send()
+        queue.sync { writer.show() }
+    }
+
     /// Writes everything handed over so far and returns once it is out.
     func flush() {
         send()

@@ -60,7 +60,7 @@ struct ReadCommand: ParsableCommand {
             checker: checkerOptions.checkerOptions, assumeWebSocketPorts: Set(assumeWebsocket),
             redactor: outputOptions.redactor))
         let runner = InputRunner(captureOptions: CaptureOptions(filter: filter, assumeServerPorts: Set(assumeWebsocket)))
-        let summary = try runner.runAll(captures, pipeline: &pipeline, emit: writer.write, flush: writer.flush)
+        let summary = try runner.runAll(captures, pipeline: &pipeline, emit: writer.write, show: writer.show, flush: writer.flush)
         try failOn.enforce(summary)
     }
 }

@@ -86,6 +86,20 @@ final class RecordWriter {
         }
     }
 
+    /// Writes out the lines formatted so far, for someone watching a capture as it arrives.
+    /// Markdown and HAR are documents: they still wait for `flush()`.
+    func show() {
+        switch format {
+        case .jsonl:
+            writePendingLines()
+            if let background { background.flush() } else { output.flush() }
+        case .text:
+            output.flush()
+        case .markdown, .har:
+            break
+        }
+    }
+
     func flush() {
         switch format {
         case .markdown:

@@ -59,3 +59,61 @@ enum PhxtapProcess {
                          stderr: String(decoding: errData, as: UTF8.self))
     }
 }
+
+/// The real binary fed through a pipe that stays open, as `tcpdump -U -w - | phxtap read -`
+/// feeds it, with its output collected as it comes.
+final class RunningPhxtap: @unchecked Sendable {
+    // @unchecked: `collected` is touched only under `lock`.
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private let lock = NSLock()
+    private var collected = Data()
+    private let finishedReading = DispatchSemaphore(value: 0)
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = PhxtapProcess.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = PhxtapProcess.packageRoot
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let reading = output.fileHandleForReading
+        DispatchQueue.global().async {
+            while case let piece = reading.availableData, !piece.isEmpty {
+                self.lock.lock()
+                self.collected.append(piece)
+                self.lock.unlock()
+            }
+            self.finishedReading.signal()
+        }
+    }
+
+    func write(_ bytes: Data) { input.fileHandleForWriting.write(bytes) }
+
+    /// What phxtap has written so far.
+    var stdout: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: collected, as: UTF8.self)
+    }
+
+    /// Waits until the output so far satisfies `condition`, for at most `seconds`.
+    func waitForOutput(seconds: Double, until condition: (String) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition(stdout) { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return condition(stdout)
+    }
+
+    /// Closes the input and waits for phxtap to end.
+    func finish() throws -> PhxtapRun {
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        finishedReading.wait()
+        return PhxtapRun(status: process.terminationStatus, stdout: stdout, stderr: "")
+    }
+}

@@ -216,6 +216,29 @@ import Testing
         #expect(checked.stdout.split(separator: "\n").dropFirst() == fromFile.stdout.split(separator: "\n").dropFirst())
     }
 
+    /// A capture read from a pipe that is still open (a live `tcpdump -U -w -`) is shown as it
+    /// comes: the messages of the packets written so far are out while phxtap waits for more,
+    /// not held until the capture ends.
+    @Test func aCaptureFromAPipeIsShownWhileItIsStillComing() throws {
+        let capture = try Data(contentsOf: PhxtapProcess.packageRoot.appendingPathComponent("Captures/basic.pcap"))
+        // The file header and the first 20 of its 35 packets (a pcap record is a 16-byte header
+        // with the captured length at offset 8, then the bytes).
+        var end = 24
+        for _ in 0..<20 {
+            let length = capture[(end + 8)..<(end + 12)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            end += 16 + length
+        }
+        let phxtap = try RunningPhxtap(["read", "--format", "jsonl", "-"])
+        phxtap.write(capture[..<end])
+        let shown = phxtap.waitForOutput(seconds: 30) { $0.contains(#""type":"message""#) }
+        #expect(shown, "no message shown while the capture was still coming")
+        phxtap.write(capture[end...])
+        let run = try phxtap.finish()
+        #expect(run.status == 0)
+        let fromFile = try PhxtapProcess.run(["read", "--format", "jsonl", "Captures/basic.pcap"])
+        #expect(run.stdout.split(separator: "\n").dropFirst() == fromFile.stdout.split(separator: "\n").dropFirst())
+    }
+
     @Test func compressedTrafficIsInflatedPerDirection() throws {
         // Captures/deflate.pcap: permessage-deflate with context takeover both ways (made by
         // Captures/tools/make_deflate_capture.py); later messages need earlier ones' dictionary.
