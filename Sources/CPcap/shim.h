@@ -1,6 +1,8 @@
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
+#include <unistd.h>
 
 /* C's standard input stream, which pcap_open_offline("-") reads. A function rather than the
    `stdin` variable, which Swift's strict concurrency checking will not let code read. */
@@ -17,4 +19,25 @@ static inline int phxtap_stream_would_wait(FILE *stream) {
 #endif
     struct pollfd ready = { .fd = fileno(stream), .events = POLLIN, .revents = 0 };
     return poll(&ready, 1, 0) == 0;
+}
+
+/* Reads up to `size` bytes of `stream` without waiting for all of them: what its buffer holds,
+   else what one read of its descriptor gives (waiting only while nothing at all has arrived).
+   fread would wait for `size` bytes, and a transcript coming down a pipe from a live proxy
+   would show nothing until a megabyte of it had come. Returns the count, 0 at the end, or -1
+   with errno set. */
+static inline long phxtap_read_some(FILE *stream, void *buffer, size_t size) {
+#if defined(__GLIBC__)
+    size_t buffered = (size_t)(stream->_IO_read_end - stream->_IO_read_ptr);
+#elif defined(__APPLE__)
+    size_t buffered = stream->_r > 0 ? (size_t)stream->_r : 0;
+#else
+    size_t got = fread(buffer, 1, size, stream);
+    return got == 0 && ferror(stream) ? -1 : (long)got;
+#endif
+    if (buffered > 0) return (long)fread(buffer, 1, buffered < size ? buffered : size, stream);
+    for (;;) {
+        ssize_t got = read(fileno(stream), buffer, size);
+        if (got >= 0 || errno != EINTR) return (long)got;
+    }
 }

@@ -88,7 +88,7 @@ public final class PcapFileReader {
         var bytes: UnsafePointer<UInt8>?
         let stream = fileSize == nil && waiting != nil ? pcap_file(handle) : nil
         while true {
-            if let stream, phxtap_stream_would_wait(stream) != 0 { waiting?() }
+            if let stream, StreamInput.wouldWait(stream) { waiting?() }
             switch pcap_next_ex(handle, &header, &bytes) {
             case 1:
                 guard let header, let bytes else { continue }

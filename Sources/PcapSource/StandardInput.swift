@@ -21,3 +21,26 @@ public enum StandardInput {
         return first == Int32(UInt8(ascii: "{"))
     }
 }
+
+/// Reading a C stream as its bytes arrive, for inputs that come down a pipe while they are
+/// being made (a live tcpdump or proxy): the reading commands show what they have whenever the
+/// input pauses, instead of waiting for a buffer to fill or the input to end.
+public enum StreamInput {
+    /// Up to `buffer.count` bytes: what the stream holds, or else what arrives next (waiting
+    /// only while nothing has). 0 at the end; -1 on an error, with `errno` set.
+    public static func readSome(_ stream: UnsafeMutablePointer<FILE>, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        phxtap_read_some(stream, buffer.baseAddress, buffer.count)
+    }
+
+    /// Whether the stream reads a regular file, which never pauses (unlike a pipe or a FIFO).
+    public static func isRegularFile(_ stream: UnsafeMutablePointer<FILE>) -> Bool {
+        var status = stat()
+        return fstat(fileno(stream), &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Whether reading now would wait: nothing in the stream's buffer, nothing ready on its
+    /// descriptor.
+    public static func wouldWait(_ stream: UnsafeMutablePointer<FILE>) -> Bool {
+        phxtap_stream_would_wait(stream) != 0
+    }
+}

@@ -122,7 +122,12 @@ struct InputRunner {
                 do throws(CLIError) {
                     // The wire bytes go through the checker again; the recorded annotations are
                     // not reused. Records are handed on in batches as the file is read.
-                    try Self.forEachRecord(ofTranscript: path) { record in
+                    let waiting = {
+                        emit(records)
+                        records.removeAll(keepingCapacity: true)
+                        show()
+                    }
+                    try Self.forEachRecord(ofTranscript: path, waiting: waiting) { record in
                         pipeline.recheck(record, into: &records)
                         if records.count >= Self.batchSize {
                             emit(records)
@@ -157,7 +162,12 @@ struct InputRunner {
     /// the file a megabyte at a time with a progress bar for a long one: memory stays flat
     /// however long the transcript. At the first line that cannot be read, throws one sentence
     /// naming the file and the line, after the records before it.
-    static func forEachRecord(ofTranscript path: String, _ body: (TranscriptRecord) -> Void) throws(CLIError) {
+    ///
+    /// `waiting` is called when the input has nothing more for the moment (a transcript coming
+    /// down a pipe from a live proxy), after the records read so far have gone to `body`.
+    static func forEachRecord(
+        ofTranscript path: String, waiting: () -> Void = {}, _ body: (TranscriptRecord) -> Void
+    ) throws(CLIError) {
         // C streams, not FileHandle: standard input may have had its first byte looked at
         // through its stream already (`InputKind.of`), and libpcap reads it the same way.
         guard let file = path == "-" ? StandardInput.stream : fopen(path, "rb") else { throw unreadable(path) }
@@ -169,16 +179,21 @@ struct InputRunner {
         var transcript = TranscriptStream()
         let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
         defer { piece.deallocate() }
+        let pauses = !StreamInput.isRegularFile(file)
         var failed = false
         do throws(TranscriptReadError) {
             while true {
-                let count = fread(piece.baseAddress, 1, piece.count, file)
-                guard count > 0 else { break }
+                // What has arrived, not a full megabyte: a pipe's lines are read as they come.
+                let count = StreamInput.readSome(file, into: piece)
+                guard count > 0 else {
+                    failed = count < 0
+                    break
+                }
                 try transcript.feed(UnsafeRawBufferPointer(rebasing: piece[..<count]), body)
                 bytesRead += Int64(count)
                 progress.update(file: 0, bytesRead: bytesRead, fileSize: size)
+                if pauses, StreamInput.wouldWait(file) { waiting() }
             }
-            failed = ferror(file) != 0
             if !failed { try transcript.finish(body) }
         } catch {
             throw CLIError("\(path): \(error)")

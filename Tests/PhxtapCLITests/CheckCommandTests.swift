@@ -17,6 +17,22 @@ import Testing
         #expect(run.stdout.hasSuffix("summary: 1 connection, 16 messages, 0 undecodable, 0 errors, 0 warnings, 2 info\n"))
     }
 
+    /// A transcript read from a pipe that is still open (a live proxy's `--format jsonl`
+    /// output) is checked as it comes: the lines of what has arrived are out while phxtap waits
+    /// for more, not after a megabyte of it or the end.
+    @Test func aTranscriptFromAPipeIsCheckedWhileItIsStillComing() throws {
+        let fromFile = try PhxtapProcess.run(["read", "--format", "jsonl", "Captures/basic.pcap"])
+        let lines = fromFile.stdout.split(separator: "\n", omittingEmptySubsequences: true)
+        let phxtap = try RunningPhxtap(["check", "--all", "--format", "jsonl", "-"])
+        phxtap.write(Data((lines[..<6].joined(separator: "\n") + "\n").utf8))
+        let shown = phxtap.waitForOutput(seconds: 30) { $0.contains(#""type":"message""#) }
+        #expect(shown, "no message shown while the transcript was still coming")
+        phxtap.write(Data((lines[6...].joined(separator: "\n") + "\n").utf8))
+        let run = try phxtap.finish()
+        #expect(run.status == 0)
+        #expect(run.stdout.split(separator: "\n").dropFirst() == lines.dropFirst())
+    }
+
     /// Numbers no formatter can hold (a time of 1e300 s, an opcode of 1e300) are refused with
     /// one sentence, not a trap: in a transcript, and in a HAR file.
     @Test func absurdNumbersInTheInputAreRefusedNotACrash() throws {
