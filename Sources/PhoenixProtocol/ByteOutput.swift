@@ -190,7 +190,7 @@ public final class ByteOutput {
     }
 
     /// Appends `"name":`, with a comma first unless `first`: an object key, in one bounds check.
-    @inlinable
+    @inlinable @inline(__always)
     public func appendKey(_ name: StaticString, first: Bool) {
         let length = name.utf8CodeUnitCount
         reserve(length + 4)

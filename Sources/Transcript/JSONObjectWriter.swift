@@ -22,6 +22,7 @@ struct JSONObjectWriter: ~Copyable {
         out.append(UInt8(ascii: "{"))
     }
 
+    @inline(__always)
     private mutating func key(_ name: StaticString) {
         out.appendKey(name, first: empty)
         empty = false
@@ -29,6 +30,7 @@ struct JSONObjectWriter: ~Copyable {
 
     /// A whole member, key and value, written as given (`"from":"client"`): for members whose
     /// values are a few constants.
+    @inline(__always)
     mutating func member(_ text: StaticString) {
         if !empty { out.append(UInt8(ascii: ",")) }
         empty = false
@@ -45,16 +47,19 @@ struct JSONObjectWriter: ~Copyable {
     }
 
     /// A JSON string from UTF-8 bytes already known to be valid (text frames).
+    @inline(__always)
     mutating func jsonString(_ name: StaticString, _ utf8: [UInt8]) {
         key(name)
         utf8.withUnsafeBufferPointer { out.appendQuoted($0) }
     }
 
+    @inline(__always)
     mutating func string(_ name: StaticString, _ value: String) {
         key(name)
         out.appendQuoted(value)
     }
 
+    @inline(__always)
     mutating func int(_ name: StaticString, _ value: Int) {
         key(name)
         if value < 0 { out.append(UInt8(ascii: "-")) }
@@ -62,6 +67,7 @@ struct JSONObjectWriter: ~Copyable {
     }
 
     /// Times and durations: seconds with microsecond precision, the resolution of pcap.
+    @inline(__always)
     mutating func seconds(_ name: StaticString, _ value: Double) {
         key(name)
         guard value.isFinite, abs(value) < 9e12 else {
@@ -79,6 +85,7 @@ struct JSONObjectWriter: ~Copyable {
     }
 
     /// Writes already-valid JSON text verbatim (payloads, as they were on the wire).
+    @inline(__always)
     mutating func rawJSON(_ name: StaticString, _ json: some Collection<UInt8>) {
         key(name)
         out.append(json)
@@ -93,6 +100,7 @@ struct JSONObjectWriter: ~Copyable {
         out.append(encoded)
     }
 
+    @inline(__always)
     mutating func ref(_ name: StaticString, _ ref: Ref?) {
         key(name)
         switch ref {
