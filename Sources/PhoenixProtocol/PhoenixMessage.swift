@@ -70,6 +70,11 @@ public enum BinaryKind: UInt8, Sendable, Hashable {
 /// One decoded Phoenix message: the envelope fields, the payload as on the wire, and for
 /// replies the status and response split out.
 public struct PhoenixMessage: Sendable, Hashable {
+    // `layout` comes first so that the memberwise initializer's labels differ from the public
+    // one's below, which can then hand over to it: an initializer that sets each property
+    // itself made every decoded message leave it as a copy (a retain and a release of each
+    // field), and the memberwise one does not.
+    public var layout: WireLayout
     public var joinRef: Ref?
     public var ref: Ref?
     public var topic: String
@@ -77,24 +82,19 @@ public struct PhoenixMessage: Sendable, Hashable {
     public var payload: Payload
     /// Set for server `phx_reply` messages whose payload has the reply shape.
     public var reply: Reply?
-    public var layout: WireLayout
-
-    public init(
-        joinRef: Ref?, ref: Ref?, topic: String, event: String, payload: Payload, reply: Reply? = nil,
-        layout: WireLayout = .v2Array(extraElements: [])
-    ) {
-        self.joinRef = joinRef
-        self.ref = ref
-        self.topic = topic
-        self.event = event
-        self.payload = payload
-        self.reply = reply
-        self.layout = layout
-    }
 
     /// The reserved meaning of the event, if it has one.
     public var reservedEvent: ReservedEvent? { ReservedEvent(rawValue: event) }
 
     /// True for the socket-level heartbeat and its reply (topic `phoenix`).
     public var isHeartbeatTraffic: Bool { topic == phoenixSocketTopic }
+}
+
+extension PhoenixMessage {
+    public init(
+        joinRef: Ref?, ref: Ref?, topic: String, event: String, payload: Payload, reply: Reply? = nil,
+        layout: WireLayout = .v2Array(extraElements: [])
+    ) {
+        self.init(layout: layout, joinRef: joinRef, ref: ref, topic: topic, event: event, payload: payload, reply: reply)
+    }
 }
