@@ -29,14 +29,17 @@ public enum Payload: Sendable, Hashable {
 /// The two halves of a `phx_reply` payload: `{"status": S, "response": R}` in JSON, or the
 /// status field and the raw body of a binary reply (kind 1).
 public struct Reply: Sendable, Hashable {
-    /// `ok` or `error` from Phoenix; applications may use others.
-    public var status: String
+    // `response` comes first so that the public initializer can hand over to the memberwise
+    // one (see `PhoenixMessage`).
     /// The `response` value, as on the wire.
     public var response: Payload
+    /// `ok` or `error` from Phoenix; applications may use others.
+    public var status: String
+}
 
+extension Reply {
     public init(status: String, response: Payload) {
-        self.status = status
-        self.response = response
+        self.init(response: response, status: status)
     }
 }
 

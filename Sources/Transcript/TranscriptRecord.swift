@@ -67,6 +67,10 @@ public struct QueryItem: Sendable, Hashable {
 
 /// One Phoenix message as seen on the wire, with its decoded view and what the checker said.
 public struct MessageRecord: Sendable, Hashable {
+    // `annotations` comes first so that the memberwise initializer's labels differ from the
+    // public one's, which hands over to it: one setting each property itself made every record
+    // leave it as a copy (see `PhoenixMessage`).
+    public var annotations: [Annotation]
     public var conn: Int
     /// Position within the connection, from 1.
     public var seq: Int
@@ -81,28 +85,21 @@ public struct MessageRecord: Sendable, Hashable {
     /// For replies: seconds between the push and this reply.
     public var roundTrip: Double?
     public var transport: Transport
-    public var annotations: [Annotation]
 
+    /// The decoded message, if decoding succeeded.
+    public var message: PhoenixMessage? { try? decoded.get() }
+}
+
+extension MessageRecord {
     public init(
         conn: Int, seq: Int, time: Double, from: Direction, opcode: DataOpcode, raw: [UInt8],
         decoded: Result<PhoenixMessage, DecodeError>, replyTo: Int? = nil, roundTrip: Double? = nil,
         transport: Transport = .websocket, annotations: [Annotation] = []
     ) {
-        self.conn = conn
-        self.seq = seq
-        self.time = time
-        self.from = from
-        self.opcode = opcode
-        self.raw = raw
-        self.decoded = decoded
-        self.replyTo = replyTo
-        self.roundTrip = roundTrip
-        self.transport = transport
-        self.annotations = annotations
+        self.init(
+            annotations: annotations, conn: conn, seq: seq, time: time, from: from, opcode: opcode, raw: raw,
+            decoded: decoded, replyTo: replyTo, roundTrip: roundTrip, transport: transport)
     }
-
-    /// The decoded message, if decoding succeeded.
-    public var message: PhoenixMessage? { try? decoded.get() }
 }
 
 /// A finding not tied to one message as it passed.
