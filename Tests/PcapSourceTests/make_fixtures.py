@@ -332,10 +332,6 @@ def write_basic_variants(ip_packets):
             fragmented.append((t, b))
     write_pcap("basic_fragments.pcap", LINKTYPE_ETHERNET, records(fragmented))
 
-    def data_direction(b):
-        ip = IP(b)
-        return (ip.src, ip[TCP].sport) if len(ip[TCP].payload) > 0 else None
-
     def piece(ip, offset, end):
         """The segment carrying bytes offset..<end of `ip`'s TCP payload, as the sender would."""
         tcp = ip[TCP]
@@ -343,28 +339,26 @@ def write_basic_variants(ip_packets):
             sport=tcp.sport, dport=tcp.dport, seq=(tcp.seq + offset) % 2**32, ack=tcp.ack, flags=tcp.flags,
             window=tcp.window) / Raw(bytes(tcp.payload)[offset:end]))
 
+    def each_data_segment(min_length, replace):
+        """The packets, each data segment of at least `min_length` bytes replaced by what
+        `replace(t, b, ip, n)` gives: (time, packet) pairs for the segment `b` of `n` bytes."""
+        out = []
+        for t, b in ip_packets:
+            ip = IP(b)
+            n = len(ip[TCP].payload)
+            out += replace(t, b, ip, n) if n >= min_length else [(t, b)]
+        return out
+
     # Every data segment cut in two, the second half sent first: its bytes wait for the hole
     # before them to be filled.
-    reordered = []
-    for t, b in ip_packets:
-        ip = IP(b)
-        n = len(ip[TCP].payload)
-        if n < 2:
-            reordered.append((t, b))
-            continue
-        reordered += [(t, piece(ip, n // 2, n)), (t + 0.0001, piece(ip, 0, n // 2))]
+    reordered = each_data_segment(
+        2, lambda t, b, ip, n: [(t, piece(ip, n // 2, n)), (t + 0.0001, piece(ip, 0, n // 2))])
     write_pcap("basic_reordered.pcap", LINKTYPE_ETHERNET, records(reordered))
 
     # Every data segment of 3 bytes or more sent as two pieces that overlap by a third of it:
     # the bytes they share must come out once.
-    overlapping = []
-    for t, b in ip_packets:
-        ip = IP(b)
-        n = len(ip[TCP].payload)
-        if n < 3:
-            overlapping.append((t, b))
-            continue
-        overlapping += [(t, piece(ip, 0, 2 * n // 3)), (t + n // 3 * 1e-7, piece(ip, n // 3, n))]
+    overlapping = each_data_segment(
+        3, lambda t, b, ip, n: [(t, piece(ip, 0, 2 * n // 3)), (t + n // 3 * 1e-7, piece(ip, n // 3, n))])
     write_pcap("basic_overlap.pcap", LINKTYPE_ETHERNET, records(overlapping))
 
     # The server's third data segment lost: a gap of its size, then frames again from the next.
@@ -374,11 +368,7 @@ def write_basic_variants(ip_packets):
     write_pcap("basic_loss.pcap", LINKTYPE_ETHERNET, records([p for k, p in enumerate(ip_packets) if k != lost]))
 
     # Every data segment sent twice (exact retransmissions, which change nothing).
-    doubled = []
-    for t, b in ip_packets:
-        doubled.append((t, b))
-        if data_direction(b) is not None:
-            doubled.append((t + 0.0002, b))
+    doubled = each_data_segment(1, lambda t, b, ip, n: [(t, b), (t + 0.0002, b)])
     write_pcap("basic_retransmitted.pcap", LINKTYPE_ETHERNET, records(doubled))
 
 
