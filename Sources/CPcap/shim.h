@@ -8,15 +8,23 @@
    `stdin` variable, which Swift's strict concurrency checking will not let code read. */
 static inline FILE *phxtap_stdin(void) { return stdin; }
 
+/* How many bytes `stream` holds read ahead in its buffer; -1 where the C library does not
+   say (the two functions below then fall back to plain, waiting reads). */
+static inline long phxtap_stream_buffered(FILE *stream) {
+#if defined(__GLIBC__)
+    return (long)(stream->_IO_read_end - stream->_IO_read_ptr);
+#elif defined(__APPLE__)
+    return stream->_r > 0 ? (long)stream->_r : 0;
+#else
+    return -1;
+#endif
+}
+
 /* Whether reading `stream` now would wait: nothing left in its buffer and nothing ready on its
    descriptor. For a capture coming down a pipe (`tcpdump -U -w - | phxtap read -`), this is
    when what has been decoded so far should be shown rather than held for more. */
 static inline int phxtap_stream_would_wait(FILE *stream) {
-#if defined(__GLIBC__)
-    if (stream->_IO_read_ptr < stream->_IO_read_end) return 0;
-#elif defined(__APPLE__)
-    if (stream->_r > 0) return 0;
-#endif
+    if (phxtap_stream_buffered(stream) != 0) return 0;
     struct pollfd ready = { .fd = fileno(stream), .events = POLLIN, .revents = 0 };
     return poll(&ready, 1, 0) == 0;
 }
@@ -27,15 +35,12 @@ static inline int phxtap_stream_would_wait(FILE *stream) {
    would show nothing until a megabyte of it had come. Returns the count, 0 at the end, or -1
    with errno set. */
 static inline long phxtap_read_some(FILE *stream, void *buffer, size_t size) {
-#if defined(__GLIBC__)
-    size_t buffered = (size_t)(stream->_IO_read_end - stream->_IO_read_ptr);
-#elif defined(__APPLE__)
-    size_t buffered = stream->_r > 0 ? (size_t)stream->_r : 0;
-#else
-    size_t got = fread(buffer, 1, size, stream);
-    return got == 0 && ferror(stream) ? -1 : (long)got;
-#endif
-    if (buffered > 0) return (long)fread(buffer, 1, buffered < size ? buffered : size, stream);
+    long buffered = phxtap_stream_buffered(stream);
+    if (buffered != 0) {
+        size_t wanted = buffered > 0 && (size_t)buffered < size ? (size_t)buffered : size;
+        size_t got = fread(buffer, 1, wanted, stream);
+        return got == 0 && ferror(stream) ? -1 : (long)got;
+    }
     for (;;) {
         ssize_t got = read(fileno(stream), buffer, size);
         if (got >= 0 || errno != EINTR) return (long)got;

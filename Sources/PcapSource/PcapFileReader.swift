@@ -39,8 +39,9 @@ public final class PcapFileReader {
         self.handle = handle
         self.path = path
         self.linkType = pcap_datalink(handle)
-        var status = stat()
-        self.fileSize = stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG ? Int64(status.st_size) : nil
+        // Of the stream libpcap reads, not of the path: `-` is standard input, which may be a
+        // file (`< capture.pcap`) or a pipe.
+        self.fileSize = pcap_file(handle).flatMap(StreamInput.regularFileSize)
         // Every stored property is set from here on, so deinit closes the handle if we throw.
         if let filter {
             var program = bpf_program()

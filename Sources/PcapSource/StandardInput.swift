@@ -32,10 +32,12 @@ public enum StreamInput {
         phxtap_read_some(stream, buffer.baseAddress, buffer.count)
     }
 
-    /// Whether the stream reads a regular file, which never pauses (unlike a pipe or a FIFO).
-    public static func isRegularFile(_ stream: UnsafeMutablePointer<FILE>) -> Bool {
+    /// The size of the regular file the stream reads, for a progress bar; nil for a pipe, a
+    /// FIFO or a terminal, whose input may pause (and whose size cannot be told).
+    public static func regularFileSize(_ stream: UnsafeMutablePointer<FILE>) -> Int64? {
         var status = stat()
-        return fstat(fileno(stream), &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+        guard fstat(fileno(stream), &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(status.st_size)
     }
 
     /// Whether reading now would wait: nothing in the stream's buffer, nothing ready on its

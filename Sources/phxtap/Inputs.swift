@@ -65,6 +65,18 @@ struct InputRunner {
         var records: [TranscriptRecord] = []
         var pendingCaptures: [String] = []
 
+        /// Hands the records so far on. The batch itself changes hands without copying a
+        /// record; the array keeps its room for the next.
+        func handOn() {
+            emit(records)
+            records.removeAll(keepingCapacity: true)
+        }
+        /// A piped input pauses: what it gave so far is written out.
+        func showSoFar() {
+            handOn()
+            show()
+        }
+
         func flushCaptures() {
             guard !pendingCaptures.isEmpty else { return }
             let progress = Progress(paths: pendingCaptures)
@@ -73,24 +85,15 @@ struct InputRunner {
             while var batch = stream.next() {
                 for i in batch.events.indices {
                     // In place: the pipeline moves each message out of the batch without a copy.
-                    // Records are handed on a few hundred at a time: the pipeline appends to the
-                    // batch in place, and the batch itself changes hands without copying a record.
+                    // Records are handed on a few hundred at a time, appended in place.
                     pipeline.handle(&batch.events[i], into: &records)
-                    if records.count >= Self.batchSize {
-                        emit(records)
-                        records.removeAll(keepingCapacity: true)
-                    }
+                    if records.count >= Self.batchSize { handOn() }
                 }
-                if batch.inputWaits {
-                    emit(records)
-                    records.removeAll(keepingCapacity: true)
-                    show()
-                }
+                if batch.inputWaits { showSoFar() }
             }
             let (report, wireStage) = stream.final
             pipeline.returnWireStage(wireStage)
-            emit(records)
-            records.removeAll(keepingCapacity: true)
+            handOn()
             progress.done()
             problems += report.problems.map { "\($0)" }
             if !report.nothingRead { readAny = true }
@@ -106,8 +109,7 @@ struct InputRunner {
                 do {
                     let archive = try HARReader.read(try Self.bytes(path))
                     pipeline.replay(archive, into: &records)
-                    emit(records)
-                    records.removeAll()
+                    handOn()
                     readAny = true
                     if archive.connections.isEmpty {
                         problems.append("\(path): no WebSocket or Phoenix LongPoll traffic among its \(archive.otherEntries) entries")
@@ -122,17 +124,9 @@ struct InputRunner {
                 do throws(CLIError) {
                     // The wire bytes go through the checker again; the recorded annotations are
                     // not reused. Records are handed on in batches as the file is read.
-                    let waiting = {
-                        emit(records)
-                        records.removeAll(keepingCapacity: true)
-                        show()
-                    }
-                    try Self.forEachRecord(ofTranscript: path, waiting: waiting) { record in
+                    try Self.forEachRecord(ofTranscript: path, waiting: showSoFar) { record in
                         pipeline.recheck(record, into: &records)
-                        if records.count >= Self.batchSize {
-                            emit(records)
-                            records.removeAll(keepingCapacity: true)
-                        }
+                        if records.count >= Self.batchSize { handOn() }
                     }
                     readAny = true
                 } catch {
@@ -140,8 +134,7 @@ struct InputRunner {
                 }
                 // A damaged line makes the transcript unreadable (a transcript is written whole,
                 // unlike a capture cut short), but what came before it is still shown.
-                emit(records)
-                records.removeAll(keepingCapacity: true)
+                handOn()
             }
         }
         flushCaptures()
@@ -174,12 +167,12 @@ struct InputRunner {
         defer { if path != "-" { fclose(file) } }
         let progress = Progress(paths: [path])
         defer { progress.done() }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
+        // nil for a pipe, whose pauses are the moments to show what has been read.
+        let size = StreamInput.regularFileSize(file)
         var bytesRead: Int64 = 0
         var transcript = TranscriptStream()
         let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 1)
         defer { piece.deallocate() }
-        let pauses = !StreamInput.isRegularFile(file)
         var failed = false
         do throws(TranscriptReadError) {
             while true {
@@ -192,7 +185,7 @@ struct InputRunner {
                 try transcript.feed(UnsafeRawBufferPointer(rebasing: piece[..<count]), body)
                 bytesRead += Int64(count)
                 progress.update(file: 0, bytesRead: bytesRead, fileSize: size)
-                if pauses, StreamInput.wouldWait(file) { waiting() }
+                if size == nil, StreamInput.wouldWait(file) { waiting() }
             }
             if !failed { try transcript.finish(body) }
         } catch {
