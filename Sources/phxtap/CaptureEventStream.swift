@@ -30,22 +30,23 @@ final class CaptureEventStream: @unchecked Sendable {
             var stage = wireStage
             var batch: [StagedEvent] = []
             batch.reserveCapacity(batchSize)
-            var handedSinceWait = false
+            var stagedSinceWait = false
             // A capture coming down a pipe has gaps: what is known when one starts is handed
-            // over at once, marked so that it is shown rather than held for more.
+            // over at once, marked so that it is shown rather than held for more (once a gap,
+            // and only if something came since the last).
             let waiting = {
-                guard !batch.isEmpty || handedSinceWait else { return }
+                guard stagedSinceWait else { return }
                 self.hand(Batch(events: batch, inputWaits: true))
                 batch = []
-                handedSinceWait = false
+                stagedSinceWait = false
             }
             let report = CaptureReader.read(
                 paths: paths, options: options, progress: progress.value.update, waiting: waiting
             ) { event in
                 batch.append(stage.stage(event))
+                stagedSinceWait = true
                 if batch.count >= batchSize {
                     self.hand(Batch(events: batch, inputWaits: false))
-                    handedSinceWait = true
                     batch = []
                     batch.reserveCapacity(batchSize)
                 }

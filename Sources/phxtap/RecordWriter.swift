@@ -89,17 +89,11 @@ final class RecordWriter {
     /// Writes out the lines formatted so far, for someone watching a capture as it arrives.
     /// Markdown and HAR are documents: they still wait for `flush()`.
     func show() {
-        switch format {
-        case .jsonl:
-            writePendingLines()
-            if let background { background.flush() } else { output.flush() }
-        case .text:
-            output.flush()
-        case .markdown, .har:
-            break
-        }
+        guard format == .jsonl || format == .text else { return }
+        flush()
     }
 
+    /// Writes everything out: the lines not yet written, or the whole document.
     func flush() {
         switch format {
         case .markdown:
