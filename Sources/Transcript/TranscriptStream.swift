@@ -14,27 +14,25 @@ public struct TranscriptStream {
     /// Calls `body` with each record of the lines `piece` completes; throws at the first line
     /// that cannot be read, after the records before it.
     public mutating func feed(_ piece: UnsafeRawBufferPointer, _ body: (TranscriptRecord) -> Void) throws(TranscriptReadError) {
-        // The reader goes into the splitter's callback as a local: the splitter is being changed
-        // meanwhile, and both are parts of `self`.
-        var reader = self.reader
-        defer { self.reader = reader }
-        do {
-            try lines.feed(piece) { line in
-                if let record = try reader.read(line: line) { body(record) }
-            }
-        } catch {
-            throw Self.readError(error, after: reader, limit: lines.maxLineLength)
-        }
+        try read(piece, body)
     }
 
     /// Calls `body` with the record of a last line without a newline.
     public mutating func finish(_ body: (TranscriptRecord) -> Void) throws(TranscriptReadError) {
+        try read(nil, body)
+    }
+
+    /// The lines `piece` completes, or with nil the last one, read into records for `body`.
+    private mutating func read(_ piece: UnsafeRawBufferPointer?, _ body: (TranscriptRecord) -> Void) throws(TranscriptReadError) {
+        // The reader goes into the splitter's callback as a local: the splitter is being changed
+        // meanwhile, and both are parts of `self`.
         var reader = self.reader
         defer { self.reader = reader }
+        func record(_ line: ArraySlice<UInt8>) throws {
+            if let record = try reader.read(line: line) { body(record) }
+        }
         do {
-            try lines.finish { line in
-                if let record = try reader.read(line: line) { body(record) }
-            }
+            if let piece { try lines.feed(piece, record) } else { try lines.finish(record) }
         } catch {
             throw Self.readError(error, after: reader, limit: lines.maxLineLength)
         }
