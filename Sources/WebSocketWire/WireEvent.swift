@@ -4,13 +4,13 @@ public import PhoenixProtocol
 /// the bytes that completed the event.
 public enum WireEvent: Sendable, Hashable {
     /// A complete HTTP request from the client (an upgrade request included).
-    case request(HTTPRequestHead, body: HTTPBody, time: Double)
+    indirect case request(HTTPRequestHead, body: HTTPBody, time: Double)
     /// A complete HTTP response from the server: every one, 101 and 403 included.
-    case response(HTTPResponseHead, body: HTTPBody, time: Double)
+    indirect case response(HTTPResponseHead, body: HTTPBody, time: Double)
     /// The server accepted a WebSocket upgrade; frames follow in both directions. `deflate`
     /// holds the agreed permessage-deflate parameters, if any. `request` is nil when the capture
     /// began after the request but the 101 (with `Upgrade: websocket`) was seen.
-    case upgraded(request: HTTPRequestHead?, response: HTTPResponseHead, deflate: DeflateParameters?, time: Double)
+    indirect case upgraded(request: HTTPRequestHead?, response: HTTPResponseHead, deflate: DeflateParameters?, time: Double)
     /// A complete text or binary message, reassembled and inflated. `compressed` says whether
     /// it was sent with permessage-deflate.
     case message(from: Direction, opcode: DataOpcode, payload: [UInt8], compressed: Bool, time: Double)
