@@ -101,11 +101,10 @@ public enum JSONLinesEncoder {
                 case .binary(let bytes): w.base64("response_base64", bytes)
                 }
             }
-            if m.reply == nil || { if case .json = m.payload { return true } else { return false } }() {
-                switch m.payload {
-                case .json(let json): w.rawJSON("payload", json)
-                case .binary(let bytes): w.base64("payload_base64", bytes)
-                }
+            // A binary reply's payload is its status and response, written above.
+            switch m.payload {
+            case .json(let json): w.rawJSON("payload", json)
+            case .binary(let bytes): if m.reply == nil { w.base64("payload_base64", bytes) }
             }
             if let replyTo = r.replyTo { w.int("reply_to", replyTo) }
             if let rtt = r.roundTrip { w.seconds("rtt", rtt) }
