@@ -1,6 +1,9 @@
 /// Why a frame is not a Phoenix message. Each case reads as one item of a checklist of
 /// protocol violations, and carries what a user needs to find the fault: offset, field, sizes.
-public enum DecodeError: Error, Sendable, Hashable, CustomStringConvertible {
+///
+/// Indirect: errors are rare, and a record or a thrown error then carries one word where it
+/// carried fifty bytes on every message.
+public indirect enum DecodeError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A data frame with no bytes at all.
     case emptyFrame(DataOpcode)
     /// A text frame (or binary field) whose bytes are not UTF-8, at the given byte offset.
