@@ -52,9 +52,16 @@ final class PhoenixSession {
         }
         let verdict = checker.message(decoded, seq: seq, time: time, from: from, opcode: opcode)
         append(verdict.findings, into: &out)
-        out.append(.message(MessageRecord(
-            conn: conn, seq: seq, time: time, from: from, opcode: opcode, raw: bytes, decoded: consume decoded,
-            replyTo: verdict.replyTo, roundTrip: verdict.roundTrip, transport: transport, annotations: verdict.annotations)))
+        switch consume decoded {
+        case .success(let message):
+            out.append(.message(MessageRecord(
+                conn: conn, seq: seq, time: time, from: from, opcode: opcode, raw: bytes, message: message,
+                replyTo: verdict.replyTo, roundTrip: verdict.roundTrip, transport: transport, annotations: verdict.annotations)))
+        case .failure(let error):
+            out.append(.message(MessageRecord(
+                conn: conn, seq: seq, time: time, from: from, opcode: opcode, raw: bytes, decoded: .failure(error),
+                replyTo: verdict.replyTo, roundTrip: verdict.roundTrip, transport: transport, annotations: verdict.annotations)))
+        }
     }
 
     func closeFrame(from: Direction, code: UInt16?, reason: String, time: Double, into out: inout [TranscriptRecord]) {

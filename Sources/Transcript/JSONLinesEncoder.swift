@@ -81,15 +81,15 @@ public enum JSONLinesEncoder {
         w.int("size", r.raw.count)
         if r.transport != .websocket { w.string("transport", r.transport.rawValue) }
         // A decoded text frame was validated as UTF-8 by the decoder already.
-        let decodedText: Bool
-        if case .success = r.decoded { decodedText = true } else { decodedText = false }
-        if r.opcode == .text, decodedText || UTF8Validation.isValid(r.raw) {
+        if r.opcode == .text, r.decodeError == nil || UTF8Validation.isValid(r.raw) {
             w.jsonString("raw", r.raw)
         } else {
             w.base64("raw_base64", r.raw)
         }
-        switch r.decoded {
-        case .success(let m):
+        if let error = r.decodeError {
+            w.string("decode_error", error.description)
+        } else {
+            let m = r.decodedMessage
             w.ref("join_ref", m.joinRef)
             w.ref("ref", m.ref)
             w.string("topic", m.topic)
@@ -108,8 +108,6 @@ public enum JSONLinesEncoder {
             }
             if let replyTo = r.replyTo { w.int("reply_to", replyTo) }
             if let rtt = r.roundTrip { w.seconds("rtt", rtt) }
-        case .failure(let error):
-            w.string("decode_error", error.description)
         }
         w.array("annotations", r.annotations.map { annotationObject($0).finished() })
         return w

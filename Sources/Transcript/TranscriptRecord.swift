@@ -79,27 +79,67 @@ public struct MessageRecord: Sendable, Hashable {
     public var opcode: DataOpcode
     /// The message bytes exactly as received (after unmasking and inflation).
     public var raw: [UInt8]
-    public var decoded: Result<PhoenixMessage, DecodeError>
+    /// The decoded message, read in place by the transcript writer; `undecoded` when
+    /// `decodeError` is set. Kept apart from the error rather than in a `Result`: a message
+    /// bound out of a `Result` case was copied whole for each record written, a retain and a
+    /// release of every field.
+    public private(set) var decodedMessage: PhoenixMessage
+    /// Why the bytes did not decode, nil when they did.
+    public private(set) var decodeError: DecodeError?
     /// For replies: the `seq` of the push this answers.
     public var replyTo: Int?
     /// For replies: seconds between the push and this reply.
     public var roundTrip: Double?
     public var transport: Transport
 
+    /// The decoded message, or why there is none.
+    public var decoded: Result<PhoenixMessage, DecodeError> {
+        get { decodeError.map { .failure($0) } ?? .success(decodedMessage) }
+        set {
+            switch newValue {
+            case .success(let message): (decodedMessage, decodeError) = (message, nil)
+            case .failure(let error): (decodedMessage, decodeError) = (.undecoded, error)
+            }
+        }
+    }
+
     /// The decoded message, if decoding succeeded.
-    public var message: PhoenixMessage? { try? decoded.get() }
+    public var message: PhoenixMessage? { decodeError == nil ? decodedMessage : nil }
 }
 
 extension MessageRecord {
     public init(
         conn: Int, seq: Int, time: Double, from: Direction, opcode: DataOpcode, raw: [UInt8],
-        decoded: Result<PhoenixMessage, DecodeError>, replyTo: Int? = nil, roundTrip: Double? = nil,
+        decoded: consuming Result<PhoenixMessage, DecodeError>, replyTo: Int? = nil, roundTrip: Double? = nil,
         transport: Transport = .websocket, annotations: [Annotation] = []
+    ) {
+        switch consume decoded {
+        case .success(let message):
+            self.init(
+                conn: conn, seq: seq, time: time, from: from, opcode: opcode, raw: raw, message: message,
+                replyTo: replyTo, roundTrip: roundTrip, transport: transport, annotations: annotations)
+        case .failure(let error):
+            self.init(
+                annotations: annotations, conn: conn, seq: seq, time: time, from: from, opcode: opcode, raw: raw,
+                decodedMessage: .undecoded, decodeError: error, replyTo: replyTo, roundTrip: roundTrip, transport: transport)
+        }
+    }
+
+    /// A record of a message that decoded: what the pipeline builds for nearly every message,
+    /// small enough to be inlined where it is called.
+    public init(
+        conn: Int, seq: Int, time: Double, from: Direction, opcode: DataOpcode, raw: [UInt8], message: PhoenixMessage,
+        replyTo: Int?, roundTrip: Double?, transport: Transport, annotations: [Annotation]
     ) {
         self.init(
             annotations: annotations, conn: conn, seq: seq, time: time, from: from, opcode: opcode, raw: raw,
-            decoded: decoded, replyTo: replyTo, roundTrip: roundTrip, transport: transport)
+            decodedMessage: message, decodeError: nil, replyTo: replyTo, roundTrip: roundTrip, transport: transport)
     }
+}
+
+extension PhoenixMessage {
+    /// What a record holds in place of a message its bytes did not decode into.
+    static var undecoded: PhoenixMessage { PhoenixMessage(joinRef: nil, ref: nil, topic: "", event: "", payload: .json([])) }
 }
 
 /// A finding not tied to one message as it passed.
