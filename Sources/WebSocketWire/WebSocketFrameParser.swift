@@ -117,12 +117,16 @@ public struct WebSocketFrameParser: Sendable {
 /// XOR unmasking, sixteen bytes at a time.
 enum Masking {
     /// A whole payload, copied out of `bytes` and unmasked with `key` (copied as is when nil).
+    ///
+    /// Copied first and unmasked in place: an array allocated uninitialized and unmasked into
+    /// took a generic path of the standard library (a run-time type lookup per frame) that
+    /// cost more than the copy.
     static func unmasked(_ bytes: UnsafeBufferPointer<UInt8>, key: UInt32?) -> [UInt8] {
-        guard let key, let source = bytes.baseAddress else { return Array(bytes) }
-        return [UInt8](unsafeUninitializedCapacity: bytes.count) { target, initialized in
-            if let base = target.baseAddress { xor(from: source, to: base, count: bytes.count, key: key, phase: 0) }
-            initialized = bytes.count
+        var payload = Array(bytes)
+        if let key {
+            payload.withUnsafeMutableBufferPointer { unmask($0, key: key, phase: 0) }
         }
+        return payload
     }
 
     /// Unmasks `bytes` in place. `phase` is the payload offset of `bytes[0]` modulo 4.
