@@ -168,26 +168,49 @@ public struct ConnectionChecker: Sendable {
     }
 
     /// `message(_:)` for a message whose decoded form the caller keeps: it is lent, not copied
-    /// into an `ObservedMessage` (this runs for every message of a capture).
+    /// into an `ObservedMessage`.
     public mutating func message(
         _ decoded: Result<PhoenixMessage, DecodeError>, seq: Int, time: Double, from: Direction, opcode: DataOpcode
     ) -> MessageVerdict {
+        switch decoded {
+        case .success(let message): return self.message(decoded: message, seq: seq, time: time, from: from, opcode: opcode)
+        case .failure(let error): return self.message(undecodable: error, seq: seq, time: time, from: from, opcode: opcode)
+        }
+    }
+
+    /// `message(_:)` for a message that decoded, lent by the caller: what a capture's every
+    /// message goes through, without wrapping the message in a `Result` (a copy of it).
+    public mutating func message(
+        decoded message: PhoenixMessage, seq: Int, time: Double, from: Direction, opcode: DataOpcode
+    ) -> MessageVerdict {
         let m = MessagePlace(seq: seq, time: time, from: from, opcode: opcode)
-        var verdict = MessageVerdict(findings: advance(to: m.time))
+        var verdict = arrival(m)
+        if m.from == .client {
+            clientMessage(message, m, &verdict)
+        } else {
+            serverMessage(message, m, &verdict)
+        }
+        return verdict
+    }
+
+    /// `message(_:)` for bytes that did not decode.
+    public mutating func message(
+        undecodable error: DecodeError, seq: Int, time: Double, from: Direction, opcode: DataOpcode
+    ) -> MessageVerdict {
+        let m = MessagePlace(seq: seq, time: time, from: from, opcode: opcode)
+        var verdict = arrival(m)
+        verdict.annotations = decodeFailure(error, m)
+        return verdict
+    }
+
+    /// What any message's arrival settles: findings due by its time, and the client's last
+    /// activity.
+    private mutating func arrival(_ m: MessagePlace) -> MessageVerdict {
+        let verdict = MessageVerdict(findings: advance(to: m.time))
         if m.from == .client {
             lastClientTime = m.time
             lastClientSeq = m.seq
             silenceReported = false
-        }
-        switch decoded {
-        case .failure(let error):
-            verdict.annotations = decodeFailure(error, m)
-        case .success(let message):
-            if m.from == .client {
-                clientMessage(message, m, &verdict)
-            } else {
-                serverMessage(message, m, &verdict)
-            }
         }
         return verdict
     }

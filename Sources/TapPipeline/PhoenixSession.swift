@@ -47,17 +47,17 @@ final class PhoenixSession {
     ) {
         seq = givenSeq ?? seq + 1
         lastTime = max(lastTime, time)
-        let decoded = Result { () throws(DecodeError) -> PhoenixMessage in
-            try PhoenixDecoder.decode(bytes[...], opcode: opcode, from: from, serializer: serializer, names: &names)
-        }
-        let verdict = checker.message(decoded, seq: seq, time: time, from: from, opcode: opcode)
-        append(verdict.findings, into: &out)
-        switch consume decoded {
-        case .success(let message):
+        // Decoded and checked without a `Result` in between: wrapping the message in one copied it.
+        do throws(DecodeError) {
+            let message = try PhoenixDecoder.decode(bytes[...], opcode: opcode, from: from, serializer: serializer, names: &names)
+            let verdict = checker.message(decoded: message, seq: seq, time: time, from: from, opcode: opcode)
+            append(verdict.findings, into: &out)
             out.append(.message(MessageRecord(
                 conn: conn, seq: seq, time: time, from: from, opcode: opcode, raw: bytes, message: message,
                 replyTo: verdict.replyTo, roundTrip: verdict.roundTrip, transport: transport, annotations: verdict.annotations)))
-        case .failure(let error):
+        } catch {
+            let verdict = checker.message(undecodable: error, seq: seq, time: time, from: from, opcode: opcode)
+            append(verdict.findings, into: &out)
             out.append(.message(MessageRecord(
                 conn: conn, seq: seq, time: time, from: from, opcode: opcode, raw: bytes, decoded: .failure(error),
                 replyTo: verdict.replyTo, roundTrip: verdict.roundTrip, transport: transport, annotations: verdict.annotations)))
