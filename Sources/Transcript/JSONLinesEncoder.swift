@@ -109,7 +109,12 @@ public enum JSONLinesEncoder {
             if let replyTo = r.replyTo { w.int("reply_to", replyTo) }
             if let rtt = r.roundTrip { w.seconds("rtt", rtt) }
         }
-        w.array("annotations", r.annotations.map { annotationObject($0).finished() })
+        if r.annotations.isEmpty {
+            // Most messages: the member whole, without building the list.
+            w.member(#""annotations":[]"#)
+        } else {
+            w.array("annotations", r.annotations.map { annotationObject($0).finished() })
+        }
         return w
     }
 
