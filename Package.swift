@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "phxtap",
             dependencies: [
-                "PhoenixProtocol", "PhoenixChecker", "Transcript", "TapPipeline", "PcapSource", "ProxyServer",
+                "PhoenixProtocol", "PhoenixChecker", "Transcript", "TapPipeline", "PcapSource", "ProxyServer", "CPcap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPcap
 import Foundation
 import PcapSource
 import TapPipeline
@@ -47,6 +48,7 @@ struct InputRunner {
         _ inputs: [String], pipeline: inout Pipeline, emit: ([TranscriptRecord]) -> Void, show: () -> Void = {},
         flush: () -> Void
     ) throws -> SummaryRecord {
+        phxtap_keep_freed_memory()
         emit(pipeline.start(source: inputs.joined(separator: " ")))
         let (problems, readAny) = run(inputs, pipeline: &pipeline, emit: emit, show: show)
         emit(pipeline.finish())
