@@ -79,8 +79,8 @@ public struct MessageRecord: Sendable, Hashable {
     public var opcode: DataOpcode
     /// The message bytes exactly as received (after unmasking and inflation).
     public var raw: [UInt8]
-    /// The decoded message, read in place by the transcript writer; `undecoded` when
-    /// `decodeError` is set. Kept apart from the error rather than in a `Result`: a message
+    /// The decoded message, read in place by the transcript writer; an empty placeholder (no
+    /// refs, empty topic and event) when `decodeError` is set. Kept apart from the error rather than in a `Result`: a message
     /// bound out of a `Result` case was copied whole for each record written, a retain and a
     /// release of every field.
     public private(set) var decodedMessage: PhoenixMessage

@@ -2,6 +2,10 @@ public import PhoenixProtocol
 
 /// What became known about a connection, in the order it became known. `time` is the time of
 /// the bytes that completed the event.
+///
+/// The HTTP cases are rare and large (two heads for an upgrade), so they are held behind a
+/// reference (`indirect`): every event, moved several times for each message, is then the
+/// size of a message event rather than of those.
 public enum WireEvent: Sendable, Hashable {
     /// A complete HTTP request from the client (an upgrade request included).
     indirect case request(HTTPRequestHead, body: HTTPBody, time: Double)
