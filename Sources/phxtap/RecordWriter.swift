@@ -89,7 +89,7 @@ final class RecordWriter {
     /// Writes out the lines formatted so far, for someone watching a capture as it arrives.
     /// Markdown and HAR are documents: they still wait for `flush()`.
     func show() {
-        guard format == .jsonl || format == .text else { return }
+        guard !format.isExport else { return }
         flush()
     }
 
