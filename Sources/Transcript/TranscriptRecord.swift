@@ -80,10 +80,11 @@ public struct MessageRecord: Sendable, Hashable {
     /// The message bytes exactly as received (after unmasking and inflation).
     public var raw: [UInt8]
     /// The decoded message, read in place by the transcript writer; an empty placeholder (no
-    /// refs, empty topic and event) when `decodeError` is set. Kept apart from the error rather than in a `Result`: a message
-    /// bound out of a `Result` case was copied whole for each record written, a retain and a
-    /// release of every field.
-    public private(set) var decodedMessage: PhoenixMessage
+    /// refs, empty topic and event) when `decodeError` is set, which is why other modules see
+    /// it only as `message` or `decoded`. Kept apart from the error rather than in a `Result`:
+    /// a message bound out of a `Result` case was copied whole for each record written, a
+    /// retain and a release of every field.
+    private(set) var decodedMessage: PhoenixMessage
     /// Why the bytes did not decode, nil when they did.
     public private(set) var decodeError: DecodeError?
     /// For replies: the `seq` of the push this answers.
