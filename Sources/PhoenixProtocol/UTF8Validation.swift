@@ -44,4 +44,8 @@ public enum UTF8Validation {
     public static func isValid(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { firstInvalidOffset($0) == nil }
     }
+
+    public static func isValid(_ bytes: Bytes) -> Bool {
+        bytes.withUnsafeBufferPointer { firstInvalidOffset($0) == nil }
+    }
 }

@@ -42,14 +42,14 @@ final class PhoenixSession {
     /// `seq` is given when replaying a transcript (which may have been filtered); live and
     /// offline traffic is numbered here.
     func message(
-        from: Direction, opcode: DataOpcode, bytes: [UInt8], time: Double, seq givenSeq: Int? = nil,
+        from: Direction, opcode: DataOpcode, bytes: Bytes, time: Double, seq givenSeq: Int? = nil,
         into out: inout [TranscriptRecord]
     ) {
         seq = givenSeq ?? seq + 1
         lastTime = max(lastTime, time)
         // Decoded and checked without a `Result` in between: wrapping the message in one copied it.
         do throws(DecodeError) {
-            let message = try PhoenixDecoder.decode(bytes[...], opcode: opcode, from: from, serializer: serializer, names: &names)
+            let message = try PhoenixDecoder.decode(bytes, opcode: opcode, from: from, serializer: serializer, names: &names)
             let verdict = checker.message(decoded: message, seq: seq, time: time, from: from, opcode: opcode)
             append(verdict.findings, into: &out)
             out.append(.message(MessageRecord(

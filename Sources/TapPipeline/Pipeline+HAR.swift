@@ -30,16 +30,16 @@ extension Pipeline {
             }
             switch event {
             case .message(let from, let opcode, let bytes, let time):
-                message(key: key, from: from, opcode: opcode, bytes: bytes, time: time, into: &out)
+                message(key: key, from: from, opcode: opcode, bytes: bytes[...], time: time, into: &out)
             case .longPollSend(let contentType, let body, let time):
                 for frame in LongPollBody.clientFrames(body: body, contentType: contentType) {
-                    message(key: key, from: .client, opcode: frame.opcode, bytes: frame.bytes, time: time, into: &out)
+                    message(key: key, from: .client, opcode: frame.opcode, bytes: frame.bytes[...], time: time, into: &out)
                 }
             case .longPollAnswer(let method, let httpStatus, let body, let time):
                 guard let answer = LongPollBody.serverResponse(body: body) else { continue }
                 longPollStatus(key: key, status: answer.status ?? httpStatus, method: method, time: time, into: &out)
                 for frame in answer.frames {
-                    message(key: key, from: .server, opcode: frame.opcode, bytes: frame.bytes, time: time, into: &out)
+                    message(key: key, from: .server, opcode: frame.opcode, bytes: frame.bytes[...], time: time, into: &out)
                 }
             case .close(let via, let from, let code, let reason, let time):
                 if via == .closeFrame, let from {

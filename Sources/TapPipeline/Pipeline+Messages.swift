@@ -63,7 +63,7 @@ extension Pipeline {
     /// One data message on an open connection; ignored for an unknown key. `seq` keeps the
     /// numbering of a transcript being checked again (it may have been filtered).
     public mutating func message(
-        key: String, from: Direction, opcode: DataOpcode, bytes: [UInt8], time: Double, seq: Int? = nil,
+        key: String, from: Direction, opcode: DataOpcode, bytes: Bytes, time: Double, seq: Int? = nil,
         into out: inout [TranscriptRecord]
     ) {
         lastTime = max(lastTime, time)

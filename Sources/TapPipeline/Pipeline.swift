@@ -150,7 +150,7 @@ public struct Pipeline {
             let session = longPoll[token]
         else { return }
         for frame in LongPollBody.clientFrames(body: body, contentType: head.headers.first("Content-Type")) {
-            session.message(from: .client, opcode: frame.opcode, bytes: frame.bytes, time: time, into: &out)
+            session.message(from: .client, opcode: frame.opcode, bytes: frame.bytes[...], time: time, into: &out)
         }
     }
 
@@ -172,7 +172,7 @@ public struct Pipeline {
         if let token = Self.longPollToken(request.head), let session = longPoll[token] {
             session.longPollStatus(status, method: request.head.method, time: time, into: &out)
             for frame in answer.frames {
-                session.message(from: .server, opcode: frame.opcode, bytes: frame.bytes, time: time, into: &out)
+                session.message(from: .server, opcode: frame.opcode, bytes: frame.bytes[...], time: time, into: &out)
             }
         } else if request.head.method == "GET" {
             // A poll without a known session: Phoenix answers a new session with 410 and its token
@@ -216,7 +216,7 @@ public struct Pipeline {
     /// Runs `body` on the WebSocket session of a TCP connection, opening one for traffic that
     /// began without a handshake (the serializer is then read off the first frame's shape).
     private mutating func withSession(
-        tcp: Int, time: Double, firstFrame: [UInt8]? = nil, into out: inout [TranscriptRecord],
+        tcp: Int, time: Double, firstFrame: Bytes? = nil, into out: inout [TranscriptRecord],
         _ body: (PhoenixSession, inout [TranscriptRecord]) -> Void
     ) {
         guard let tap = taps[tcp] else { return }

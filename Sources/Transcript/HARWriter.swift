@@ -148,9 +148,9 @@ public enum HARWriter {
                 var body = JSONObjectWriter()
                 body.int("status", 200)
                 body.array("messages", batch.map { m in
-                    let text = m.opcode == .binary ? Array(Base64.encode(m.raw).utf8) : m.raw
+                    let text = m.opcode == .binary ? Array(Base64.encode(m.raw).utf8)[...] : m.raw
                     var quoted: [UInt8] = []
-                    JSONText.appendQuoted(bytes: text[...], to: &quoted)
+                    JSONText.appendQuoted(bytes: text, to: &quoted)
                     return quoted
                 })
                 entries.append(longPollEntry(conn: conn, c, method: "GET", time: first.time, postData: nil, answer: body.finished(),

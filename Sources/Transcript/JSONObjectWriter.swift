@@ -48,7 +48,7 @@ struct JSONObjectWriter: ~Copyable {
 
     /// A JSON string from UTF-8 bytes already known to be valid (text frames).
     @inline(__always)
-    mutating func jsonString(_ name: StaticString, _ utf8: [UInt8]) {
+    mutating func jsonString(_ name: StaticString, _ utf8: Bytes) {
         key(name)
         utf8.withUnsafeBufferPointer { out.appendQuoted($0) }
     }

@@ -20,7 +20,7 @@ enum Markdown {
     /// A frame as a fenced block: text frames as text (cut after `maxBytes` bytes, at a
     /// character boundary), binary frames and text that is not UTF-8 as a hex dump of at most
     /// `maxHexBytes` bytes, 16 to a line with offsets. A cut says how much is shown.
-    static func frame(_ raw: [UInt8], opcode: DataOpcode, maxBytes: Int, maxHexBytes: Int = 256) -> String {
+    static func frame(_ raw: Bytes, opcode: DataOpcode, maxBytes: Int, maxHexBytes: Int = 256) -> String {
         if opcode == .text, let text = String(validating: raw.prefix(characterBoundary(raw, atMost: maxBytes)), as: UTF8.self) {
             let cut = text.utf8.count < raw.count
             let info = cut ? "text" : raw.first == UInt8(ascii: "[") || raw.first == UInt8(ascii: "{") ? "json" : "text"
@@ -44,11 +44,11 @@ enum Markdown {
 
     /// The largest length up to `limit` that does not end inside a UTF-8 sequence: backs off
     /// over continuation bytes (at most three) from the cut.
-    static func characterBoundary(_ bytes: [UInt8], atMost limit: Int) -> Int {
+    static func characterBoundary(_ bytes: Bytes, atMost limit: Int) -> Int {
         guard limit < bytes.count else { return bytes.count }
         var cut = max(0, limit)
         var backed = 0
-        while cut > 0, backed < 3, bytes[cut] & 0xC0 == 0x80 {
+        while cut > 0, backed < 3, bytes[bytes.startIndex + cut] & 0xC0 == 0x80 {
             cut -= 1
             backed += 1
         }

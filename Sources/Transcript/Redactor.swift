@@ -133,7 +133,7 @@ public struct Redactor: Sendable, Hashable {
         out.reserveCapacity(record.raw.count)
         redacted.append(to: &out)
         var copy = record
-        copy.raw = out
+        copy.raw = out[...]
         if case .success(let message) = record.decoded {
             let serializer: Serializer
             if case .v1Object = message.layout { serializer = .v1 } else { serializer = .v2 }

@@ -111,7 +111,7 @@ public struct TranscriptReader {
             annotations.append(Annotation(rule: try string(a, "rule"), severity: try severity(a["severity"]), text: try string(a, "text")))
         }
         return MessageRecord(
-            conn: conn, seq: try intField(v, "seq"), time: try number(v, "time"), from: from, opcode: opcode, raw: raw,
+            conn: conn, seq: try intField(v, "seq"), time: try number(v, "time"), from: from, opcode: opcode, raw: raw[...],
             decoded: decoded, replyTo: v["reply_to"].flatMap(int), roundTrip: v["rtt"].flatMap(double),
             transport: v["transport"]?.stringValue.flatMap(Transport.init(rawValue:)) ?? .websocket,
             annotations: annotations)

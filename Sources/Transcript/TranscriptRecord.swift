@@ -77,8 +77,9 @@ public struct MessageRecord: Sendable, Hashable {
     public var time: Double
     public var from: Direction
     public var opcode: DataOpcode
-    /// The message bytes exactly as received (after unmasking and inflation).
-    public var raw: [UInt8]
+    /// The message bytes exactly as received (after unmasking and inflation): often a slice of
+    /// the capture segment the message came in, shared with its neighbours.
+    public var raw: Bytes
     /// The decoded message, read in place by the transcript writer; an empty placeholder (no
     /// refs, empty topic and event) when `decodeError` is set, which is why other modules see
     /// it only as `message` or `decoded`. Kept apart from the error rather than in a `Result`:
@@ -110,7 +111,7 @@ public struct MessageRecord: Sendable, Hashable {
 
 extension MessageRecord {
     public init(
-        conn: Int, seq: Int, time: Double, from: Direction, opcode: DataOpcode, raw: [UInt8],
+        conn: Int, seq: Int, time: Double, from: Direction, opcode: DataOpcode, raw: Bytes,
         decoded: consuming Result<PhoenixMessage, DecodeError>, replyTo: Int? = nil, roundTrip: Double? = nil,
         transport: Transport = .websocket, annotations: [Annotation] = []
     ) {
@@ -129,7 +130,7 @@ extension MessageRecord {
     /// A record of a message that decoded: what the pipeline builds for nearly every message,
     /// small enough to be inlined where it is called.
     public init(
-        conn: Int, seq: Int, time: Double, from: Direction, opcode: DataOpcode, raw: [UInt8], message: PhoenixMessage,
+        conn: Int, seq: Int, time: Double, from: Direction, opcode: DataOpcode, raw: Bytes, message: PhoenixMessage,
         replyTo: Int?, roundTrip: Double?, transport: Transport, annotations: [Annotation]
     ) {
         self.init(

@@ -8,7 +8,6 @@ public struct MessageAssembler: Sendable {
     struct Partial: Sendable {
         var opcode: DataOpcode
         var compressed: Bool
-        var payload: [UInt8] = []
         /// Bytes of the message so far (inflated size when compressed), kept or not.
         var size = 0
         var frames = 0
@@ -23,6 +22,10 @@ public struct MessageAssembler: Sendable {
     let maxMessageSize: Int
     let inflater: PermessageInflater?
     var partial: Partial?
+    /// The kept bytes of the message in progress. Held apart from `partial`, whose plain
+    /// fields are then copied as such; with a slice among them, each copy of the optional went
+    /// through the type's generic copy functions.
+    var payload: Bytes = []
     var closed = false
     var reportedAfterClose = false
 
@@ -74,6 +77,7 @@ public struct MessageAssembler: Sendable {
                 if p.compressed { lostBytes(time: time, into: &events) }
             }
             partial = Partial(opcode: opcode, compressed: h.rsv1 && deflate != nil)
+            payload = []
         } else {
             // continuation
             guard partial != nil else {
@@ -96,6 +100,7 @@ public struct MessageAssembler: Sendable {
             }
         }
         partial = nil
+        payload = []
     }
 
     /// The connection ended: reports a fragmented message left unfinished.
@@ -103,6 +108,7 @@ public struct MessageAssembler: Sendable {
         if let p = partial {
             events.append(.violation(from: direction, .incompleteMessage(frames: p.frames), time: time))
             partial = nil
+            payload = []
         }
     }
 
@@ -110,7 +116,7 @@ public struct MessageAssembler: Sendable {
 
     mutating func append(_ frame: WebSocketFrame, time: Double, into events: inout [WireEvent]) {
         guard var p = partial else { return }
-        partial = nil  // keeps the payload array uniquely referenced while it grows
+        partial = nil
         p.frames += 1
         if !frame.isPayloadKept {
             p.damaged = true
@@ -118,18 +124,18 @@ public struct MessageAssembler: Sendable {
         } else if p.damaged {
             // Nothing more to keep.
         } else if p.compressed, let inflater {
-            if let why = inflater.inflate(frame.payload, into: &p.payload, limit: maxMessageSize, total: &p.size) {
+            if let why = inflater.inflate(frame.payload, into: &payload, limit: maxMessageSize, total: &p.size) {
                 events.append(.violation(from: direction, .invalidCompressedData(why), time: time))
                 p.damaged = true
                 // The stream is unusable from here: start the next message on a fresh one, as after lost bytes.
                 lostBytes(time: time, into: &events)
             }
         } else {
-            let room = maxMessageSize - p.payload.count
-            if p.payload.isEmpty && frame.payload.count <= room {
-                p.payload = frame.payload  // the common single-frame message: no copy
+            let room = maxMessageSize - payload.count
+            if payload.isEmpty && frame.payload.count <= room {
+                payload = frame.payload  // the common single-frame message: no copy
             } else if room > 0 {
-                p.payload.append(contentsOf: frame.payload.prefix(room))
+                payload.append(contentsOf: frame.payload.prefix(room))
             }
             p.size += frame.payload.count
         }
@@ -139,8 +145,10 @@ public struct MessageAssembler: Sendable {
     mutating func finishMessage(time: Double, into events: inout [WireEvent]) {
         guard var p = partial else { return }
         partial = nil
+        var bytes: Bytes = []
+        swap(&bytes, &payload)
         if p.compressed, let inflater, !p.damaged {
-            if let why = inflater.finishMessage(into: &p.payload, limit: maxMessageSize, total: &p.size) {
+            if let why = inflater.finishMessage(into: &bytes, limit: maxMessageSize, total: &p.size) {
                 events.append(.violation(from: direction, .invalidCompressedData(why), time: time))
                 return
             }
@@ -153,15 +161,15 @@ public struct MessageAssembler: Sendable {
             events.append(.violation(from: direction, violation, time: time))
             return
         }
-        events.append(.message(from: direction, opcode: p.opcode, payload: p.payload, compressed: p.compressed, time: time))
+        events.append(.message(from: direction, opcode: p.opcode, payload: bytes, compressed: p.compressed, time: time))
     }
 
     mutating func control(_ frame: WebSocketFrame, time: Double, into events: inout [WireEvent]) {
         switch frame.opcode {
         case .ping:
-            events.append(.ping(from: direction, payload: frame.payload, time: time))
+            events.append(.ping(from: direction, payload: Array(frame.payload), time: time))
         case .pong:
-            events.append(.pong(from: direction, payload: frame.payload, time: time))
+            events.append(.pong(from: direction, payload: Array(frame.payload), time: time))
         default:
             closed = true
             let (code, reason, problems) = Self.parseClose(frame.payload)
@@ -175,11 +183,12 @@ public struct MessageAssembler: Sendable {
     ///     +--------+--------+-------------------------+
     ///     |  code (uint16 BE) |  reason (UTF-8, <= 123) |
     ///     +--------+--------+-------------------------+
-    static func parseClose(_ payload: [UInt8]) -> (UInt16?, String, [WireViolation]) {
+    static func parseClose(_ payload: Bytes) -> (UInt16?, String, [WireViolation]) {
         if payload.isEmpty { return (nil, "", []) }
         if payload.count == 1 { return (nil, "", [.invalidClosePayload]) }
-        let code = UInt16(payload[0]) << 8 | UInt16(payload[1])
-        let reasonBytes = payload[2...]
+        let start = payload.startIndex
+        let code = UInt16(payload[start]) << 8 | UInt16(payload[start + 1])
+        let reasonBytes = payload[(start + 2)...]
         let reason = String(decoding: reasonBytes, as: UTF8.self)
         var problems: [WireViolation] = []
         if !isSendableCloseCode(code) { problems.append(.invalidCloseCode(code)) }

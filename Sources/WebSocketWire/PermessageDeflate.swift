@@ -115,7 +115,7 @@ final class PermessageInflater: @unchecked Sendable {
 
     /// Inflates one frame's payload of the current message into `output`, keeping at most
     /// `limit` bytes there and counting all of them in `total`. Returns a sentence on error.
-    func inflate(_ input: [UInt8], into output: inout [UInt8], limit: Int, total: inout Int) -> String? {
+    func inflate(_ input: Bytes, into output: inout Bytes, limit: Int, total: inout Int) -> String? {
         guard !failed, !ended, !input.isEmpty else { return nil }
         return input.withUnsafeBufferPointer { inp -> String? in
             stream.pointee.next_in = UnsafeMutablePointer(mutating: inp.baseAddress)
@@ -153,8 +153,8 @@ final class PermessageInflater: @unchecked Sendable {
 
     /// Ends the current message: inflates the stripped tail, then resets the stream if this
     /// direction has no context takeover (or after an error). Returns a sentence on error.
-    func finishMessage(into output: inout [UInt8], limit: Int, total: inout Int) -> String? {
-        let error = inflate(Self.tail, into: &output, limit: limit, total: &total)
+    func finishMessage(into output: inout Bytes, limit: Int, total: inout Int) -> String? {
+        let error = inflate(Self.tail[...], into: &output, limit: limit, total: &total)
         if noContextTakeover || failed || ended { reset() }
         return error
     }

@@ -144,19 +144,25 @@ public struct WebSocketFrameHeader: Sendable, Hashable {
 public struct WebSocketFrame: Sendable, Hashable {
     /// The header as it was on the wire.
     public var header: WebSocketFrameHeader
-    /// The unmasked payload; empty when the frame was over the observation limit.
-    public var payload: [UInt8]
+    /// The unmasked payload; empty when the frame was over the observation limit. Often a
+    /// slice of the bytes the frame was parsed from, shared with the frames next to it.
+    public var payload: Bytes
     /// False when the payload was not kept: over the observation limit, or bytes were lost.
     public var isPayloadKept: Bool
     /// True when some payload bytes were lost in transit (a capture gap) and skipped.
     public var bytesLost: Bool
 
     /// Creates a frame.
-    public init(header: WebSocketFrameHeader, payload: [UInt8], isPayloadKept: Bool = true, bytesLost: Bool = false) {
+    public init(header: WebSocketFrameHeader, payload: Bytes, isPayloadKept: Bool = true, bytesLost: Bool = false) {
         self.header = header
         self.payload = payload
         self.isPayloadKept = isPayloadKept
         self.bytesLost = bytesLost
+    }
+
+    /// Creates a frame with a payload of its own.
+    public init(header: WebSocketFrameHeader, payload: [UInt8], isPayloadKept: Bool = true, bytesLost: Bool = false) {
+        self.init(header: header, payload: payload[...], isPayloadKept: isPayloadKept, bytesLost: bytesLost)
     }
 
     /// The opcode.

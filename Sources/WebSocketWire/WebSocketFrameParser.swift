@@ -43,6 +43,35 @@ public struct WebSocketFrameParser: Sendable {
     /// when one is complete, nil when more bytes are needed (having consumed every payload byte
     /// available, but no part of an incomplete header).
     public mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>, index: inout Int) -> WebSocketFrame? {
+        var inPlace: Range<Int>?
+        return parse(bytes, index: &index, payloads: .copied, inPlace: &inPlace)
+    }
+
+    /// Where a payload that lies whole in the bytes being parsed goes.
+    enum Payloads {
+        /// Into the frame, copied (and unmasked).
+        case copied
+        /// Nowhere: the caller slices it out of its bytes. Masked payloads are unmasked where
+        /// they lie if `writable`, and copied otherwise.
+        case inPlace(writable: Bool)
+    }
+
+    /// Like `parse(_:index:)`; with `payloads` `.inPlace`, a payload that lies whole in `bytes`
+    /// is not copied: it is unmasked where it lies, the frame comes back with an empty payload,
+    /// and `inPlace` gives the payload's range in `bytes`, for the caller to slice from the
+    /// array it lent. `writable` promises that `bytes` may be changed.
+    ///
+    /// A capture segment holds dozens of frames: slicing them out of it saves an allocation and
+    /// a copy per message, and frees them together.
+    mutating func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, index: inout Int, payloads: Payloads, inPlace: inout Range<Int>?
+    ) -> WebSocketFrame? {
+        let sliced: Bool, writable: Bool
+        switch payloads {
+        case .copied: (sliced, writable) = (false, false)
+        case .inPlace(let w): (sliced, writable) = (true, w)
+        }
+        inPlace = nil
         while true {
             switch state {
             case .header:
@@ -60,10 +89,17 @@ public struct WebSocketFrameParser: Sendable {
                 let available = bytes.count - index
                 guard available > 0 else { return nil }
                 let n = Int(min(UInt64(available), remaining))
-                if keep {
+                let whole = payload.isEmpty && UInt64(n) == remaining
+                if keep && whole && sliced && (header.maskKey == nil || writable) {
+                    // The whole payload is here (the common case): unmasked where it lies.
+                    if let key = header.maskKey, let base = bytes.baseAddress {
+                        Masking.unmask(UnsafeMutableBufferPointer(start: UnsafeMutablePointer(mutating: base + index), count: n), key: key, phase: 0)
+                    }
+                    inPlace = index..<(index + n)
+                } else if keep {
                     let chunk = UnsafeBufferPointer(rebasing: bytes[index..<(index + n)])
-                    if payload.isEmpty && UInt64(n) == remaining {
-                        // The whole payload is here (the common case): copied and unmasked in one pass.
+                    if whole {
+                        // Copied and unmasked in one pass.
                         payload = Masking.unmasked(chunk, key: header.maskKey)
                     } else {
                         // Reserve what a plausible frame needs; a header that only claims a large
@@ -82,7 +118,7 @@ public struct WebSocketFrameParser: Sendable {
                 index += n
                 if UInt64(n) == remaining {
                     state = .header
-                    let frame = WebSocketFrame(header: header, payload: payload, isPayloadKept: keep, bytesLost: lost)
+                    let frame = WebSocketFrame(header: header, payload: payload[...], isPayloadKept: keep, bytesLost: lost)
                     payload = []
                     lost = false
                     return frame

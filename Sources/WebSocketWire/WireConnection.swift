@@ -21,6 +21,12 @@ public struct WireConnection: Sendable {
         case websocket
     }
 
+    /// A frame whose payload may still lie in the bytes it was parsed from (`inPlace`).
+    struct ParsedFrame: Sendable {
+        var frame: WebSocketFrame
+        var inPlace: Range<Int>?
+    }
+
     /// One direction's parsers.
     struct Side: Sendable {
         var http: HTTPStreamParser
@@ -49,12 +55,38 @@ public struct WireConnection: Sendable {
                 input = pendingHeader[...]
                 pendingHeader = []
             }
-            input.withUnsafeBufferPointer { buf in
+            // Client frames are unmasked where they lie, which needs the bytes to be ours
+            // (lent mutably; a copy only if the caller still shares them); server frames are
+            // only read.
+            let writable = direction == .client
+            // Parsed first, then sliced: `input` cannot be sliced while it is lent out.
+            var parsed: [ParsedFrame] = []
+            var wholeBytes = 0
+            func parseAll(_ buf: UnsafeBufferPointer<UInt8>) {
                 var index = 0
-                while let frame = frames.parse(buf, index: &index) {
-                    assembler.push(frame, time: time, into: &events)
+                var inPlace: Range<Int>?
+                while let frame = frames.parse(buf, index: &index, payloads: .inPlace(writable: writable), inPlace: &inPlace) {
+                    parsed.append(ParsedFrame(frame: frame, inPlace: inPlace))
+                    wholeBytes += inPlace?.count ?? 0
                 }
                 if index < buf.count { pendingHeader = Array(buf[index...]) }
+            }
+            if writable {
+                input.withUnsafeMutableBufferPointer { parseAll(UnsafeBufferPointer($0)) }
+            } else {
+                input.withUnsafeBufferPointer { parseAll($0) }
+            }
+            // A slice keeps all of `input` alive: frames share it when they fill at least half of
+            // it, and are copied out otherwise (one small message must not hold a large segment).
+            let shares = wholeBytes * 2 >= input.count
+            let base = input.startIndex
+            for i in parsed.indices {
+                var frame = parsed[i].frame
+                if let range = parsed[i].inPlace {
+                    let bytes = input[(base + range.lowerBound)..<(base + range.upperBound)]
+                    frame.payload = shares ? bytes : Array(bytes)[...]
+                }
+                assembler.push(frame, time: time, into: &events)
             }
         }
     }

@@ -17,7 +17,7 @@ public enum WireEvent: Sendable, Hashable {
     indirect case upgraded(request: HTTPRequestHead?, response: HTTPResponseHead, deflate: DeflateParameters?, time: Double)
     /// A complete text or binary message, reassembled and inflated. `compressed` says whether
     /// it was sent with permessage-deflate.
-    case message(from: Direction, opcode: DataOpcode, payload: [UInt8], compressed: Bool, time: Double)
+    case message(from: Direction, opcode: DataOpcode, payload: Bytes, compressed: Bool, time: Double)
     /// A close frame. `code` is nil for an empty close payload.
     case close(from: Direction, code: UInt16?, reason: String, time: Double)
     /// A ping frame.

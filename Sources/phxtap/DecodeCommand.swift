@@ -66,7 +66,7 @@ struct DecodeCommand: ParsableCommand {
         }
         do {
             let message = try PhoenixDecoder.decode(bytes[...], opcode: opcode, from: from.direction, serializer: serializer)
-            let record = MessageRecord(conn: 0, seq: 0, time: 0, from: from.direction, opcode: opcode, raw: bytes, decoded: .success(message))
+            let record = MessageRecord(conn: 0, seq: 0, time: 0, from: from.direction, opcode: opcode, raw: bytes[...], decoded: .success(message))
             let output = LineOutput()
             output.write(JSONLinesEncoder.messageFields(record) + [0x0A])
         } catch {

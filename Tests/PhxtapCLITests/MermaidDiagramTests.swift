@@ -8,7 +8,7 @@ import Transcript
     static func message(_ seq: Int, from: Direction, _ frame: String, annotations: [Annotation] = []) -> MessageRecord {
         let raw = Array(frame.utf8)
         return MessageRecord(
-            conn: 1, seq: seq, time: Double(seq), from: from, opcode: .text, raw: raw,
+            conn: 1, seq: seq, time: Double(seq), from: from, opcode: .text, raw: raw[...],
             decoded: Result { () throws(DecodeError) -> PhoenixMessage in
                 try PhoenixDecoder.decode(raw[...], opcode: .text, from: from, serializer: .v2)
             }, annotations: annotations)

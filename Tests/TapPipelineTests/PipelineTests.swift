@@ -91,11 +91,11 @@ import WebSocketWire
         }
         let merged = Self.transcript(whole).compactMap { record -> [UInt8]? in
             guard case .message(let m) = record else { return nil }
-            return m.raw
+            return Array(m.raw)
         }
         let referenceMessages = reference.compactMap { record -> [UInt8]? in
             guard case .message(let m) = record else { return nil }
-            return m.raw
+            return Array(m.raw)
         }
         #expect(merged == referenceMessages, "runs of a direction merged into one chunk")
     }

@@ -109,7 +109,7 @@ import Transcript
     /// What HARWriter writes, HARReader reads: messages, times to the microsecond, closes.
     @Test func writerAndReaderAgree() throws {
         func message(_ seq: Int, _ from: Direction, _ opcode: DataOpcode, _ raw: [UInt8], _ time: Double) -> TranscriptRecord {
-            .message(MessageRecord(conn: 1, seq: seq, time: time, from: from, opcode: opcode, raw: raw,
+            .message(MessageRecord(conn: 1, seq: seq, time: time, from: from, opcode: opcode, raw: raw[...],
                                    decoded: .failure(.emptyFrame(opcode))))
         }
         let records: [TranscriptRecord] = [

@@ -8,7 +8,7 @@ import Transcript
 @Suite struct MarkdownFrameTests {
     private func markdown(_ raw: [UInt8], opcode: DataOpcode = .text, maxRawBytes: Int) -> String {
         let record = TranscriptRecord.message(MessageRecord(
-            conn: 1, seq: 1, time: 1, from: .server, opcode: opcode, raw: raw,
+            conn: 1, seq: 1, time: 1, from: .server, opcode: opcode, raw: raw[...],
             decoded: Result { () throws(DecodeError) -> PhoenixMessage in
                 try PhoenixDecoder.decode(raw[...], opcode: opcode, from: .server, serializer: .v2)
             }))

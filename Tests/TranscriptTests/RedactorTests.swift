@@ -6,7 +6,7 @@ import Transcript
 @Suite struct RedactorTests {
     static func record(_ frame: String, from: Direction = .client, serializer: Serializer = .v2) -> MessageRecord {
         let raw = Array(frame.utf8)
-        return MessageRecord(conn: 1, seq: 1, time: 1, from: from, opcode: .text, raw: raw, decoded: Result {
+        return MessageRecord(conn: 1, seq: 1, time: 1, from: from, opcode: .text, raw: raw[...], decoded: Result {
             () throws(DecodeError) -> PhoenixMessage in try PhoenixDecoder.decode(raw[...], opcode: .text, from: from, serializer: serializer)
         })
     }

@@ -21,14 +21,14 @@ import Transcript
                              transport: .websocket, path: "/socket/websocket",
                              params: [QueryItem(name: "user", value: "alice"), QueryItem(name: "vsn", value: "2.0.0")],
                              serializer: .v2, status: 101, vsn: "2.0.0", subprotocols: ["phoenix"])),
-            .message(MessageRecord(conn: 1, seq: 1, time: 1795947057.280528, from: .client, opcode: .text, raw: Array(join.utf8),
+            .message(MessageRecord(conn: 1, seq: 1, time: 1795947057.280528, from: .client, opcode: .text, raw: Array(join.utf8)[...],
                                    decoded: decoded(join, from: .client))),
-            .message(MessageRecord(conn: 1, seq: 2, time: 1795947057.280786, from: .server, opcode: .text, raw: Array(reply.utf8),
+            .message(MessageRecord(conn: 1, seq: 2, time: 1795947057.280786, from: .server, opcode: .text, raw: Array(reply.utf8)[...],
                                    decoded: decoded(reply, from: .server), replyTo: 1, roundTrip: 0.000258)),
-            .message(MessageRecord(conn: 1, seq: 3, time: 1795947057.3, from: .client, opcode: .text, raw: Array(broken.utf8),
+            .message(MessageRecord(conn: 1, seq: 3, time: 1795947057.3, from: .client, opcode: .text, raw: Array(broken.utf8)[...],
                                    decoded: decoded(broken, from: .client),
                                    annotations: [Annotation(rule: "malformed-text-frame", severity: .error, text: "the server closes with 1011")])),
-            .message(MessageRecord(conn: 1, seq: 4, time: 1795947057.4, from: .server, opcode: .binary, raw: binary,
+            .message(MessageRecord(conn: 1, seq: 4, time: 1795947057.4, from: .server, opcode: .binary, raw: binary[...],
                                    decoded: Result { () throws(DecodeError) -> PhoenixMessage in
                                        try PhoenixDecoder.decode(binary[...], opcode: .binary, from: .server, serializer: .v2) })),
             .annotation(AnnotationRecord(conn: 1, finding: Finding(

@@ -26,7 +26,7 @@ import WebSocketWire
             let got: [(Direction, DataOpcode, [UInt8], Double)] = events[port, default: []].compactMap {
                 if case .message(let d, let op, let p, let compressed, let t) = $0 {
                     #expect(!compressed)
-                    return (d, op, p, t)
+                    return (d, op, Array(p), t)
                 }
                 return nil
             }

@@ -23,7 +23,7 @@ private func assemble(_ bytes: [UInt8], from direction: Direction, deflate: Defl
         let events = assemble(bytes, from: .client)
         #expect(events == [
             .ping(from: .client, payload: Array("hb".utf8), time: 0),
-            .message(from: .client, opcode: .text, payload: Array("[\"4\",\"5\",\"t\",\"e\",{}]".utf8), compressed: false, time: 0),
+            .message(from: .client, opcode: .text, payload: Array("[\"4\",\"5\",\"t\",\"e\",{}]".utf8)[...], compressed: false, time: 0),
         ])
     }
 
@@ -121,7 +121,7 @@ private func assemble(_ bytes: [UInt8], from direction: Direction, deflate: Defl
         let events = assemble(serverFrame(0x1, String(repeating: "a", count: 300)) + serverFrame(0x1, "[1]"), from: .server, limits: limits)
         #expect(events == [
             .violation(from: .server, .oversizedFrame(length: 300, limit: 100), time: 0),
-            .message(from: .server, opcode: .text, payload: Array("[1]".utf8), compressed: false, time: 0),
+            .message(from: .server, opcode: .text, payload: Array("[1]".utf8)[...], compressed: false, time: 0),
         ])
     }
 

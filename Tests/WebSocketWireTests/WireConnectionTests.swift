@@ -199,4 +199,43 @@ import WebSocketWire
         #expect(!WireConnection.startsLikeWebSocket(upgradeRequest, from: .client))
         #expect(!WireConnection.startsLikeWebSocket(Array("HTTP/1.1 200 OK\r\n".utf8), from: .server))
     }
+
+    /// The payloads of one chunk's frames, in order.
+    private func payloads(_ events: [WireEvent]) -> [Bytes] {
+        events.compactMap { if case .message(_, _, let p, _, _) = $0 { return p } else { return nil } }
+    }
+
+    @Test func framesFillingAChunkAreSlicedFromItAndTheCallersBytesStayAsTheyWere() throws {
+        // A capture segment full of messages: client frames are unmasked where they lie, in
+        // the connection's own copy of the chunk, never in the caller's bytes.
+        let texts = (0..<20).map { "[\"\($0)\",\"\($0)\",\"room:lobby\",\"msg\",{\"n\":\($0)}]" }
+        for direction in [Direction.client, .server] {
+            let chunk = texts.flatMap { direction == .client ? clientFrame(0x1, $0) : serverFrame(0x1, $0) }
+            let original = chunk
+            var wire = WireConnection.assumingWebSocket()
+            let got = payloads(wire.feed(chunk, from: direction, time: 0))
+            #expect(chunk == original, "\(direction): the caller's bytes changed")
+            #expect(got.map { String(decoding: $0, as: UTF8.self) } == texts, "\(direction)")
+            // Slices of the chunk: each starts where its frame's header ends.
+            #expect(got.allSatisfy { $0.startIndex > 0 }, "\(direction): payloads were copied")
+        }
+    }
+
+    @Test func aSmallMessageDoesNotHoldALargeChunk() throws {
+        // One small message, then the start of a large frame that the next chunks finish: the
+        // small one gets bytes of its own (a slice would keep the whole chunk alive as long as
+        // the message is held).
+        let big = [UInt8](repeating: UInt8(ascii: "x"), count: 100_000)
+        let large = frame(0x1, Array("[\"1\",\"1\",\"t\",\"e\",\"".utf8) + big + Array("\"]".utf8), mask: 0x0102_0304)
+        let small = clientFrame(0x1, "[\"0\",\"0\",\"t\",\"e\",{}]")
+        let first = small + large.prefix(30_000)
+        var wire = WireConnection.assumingWebSocket()
+        let got = payloads(wire.feed(first, from: .client, time: 0))
+        try #require(got.count == 1)
+        #expect(String(decoding: got[0], as: UTF8.self) == "[\"0\",\"0\",\"t\",\"e\",{}]")
+        #expect(got[0].startIndex == 0, "the small message is a slice of the 30 kB chunk")
+        let rest = payloads(wire.feed(Array(large.dropFirst(30_000)), from: .client, time: 0))
+        try #require(rest.count == 1)
+        #expect(rest[0].count == big.count + 20)
+    }
 }
