@@ -11,6 +11,16 @@ public final class ByteOutput {
         @usableFromInline var base: UnsafeMutablePointer<UInt8>
         @usableFromInline var used: Int
         @usableFromInline var capacity: Int
+        /// The last number `appendFixedPoint` wrote and its text (up to 24 bytes; `repeated.length`
+        /// 0 for none): the records of one packet share their time, and it is written once.
+        var repeated = RepeatedNumber()
+    }
+
+    struct RepeatedNumber {
+        var value: UInt64 = 0
+        var decimals = 0
+        var length = 0
+        var text: (UInt64, UInt64, UInt64) = (0, 0, 0)
     }
 
     @usableFromInline let state: UnsafeMutablePointer<State>
@@ -174,8 +184,15 @@ public final class ByteOutput {
     /// `1795953267.183617` for n = 1795953267183617 and 6 decimals (`decimals` at most 20).
     public func appendFixedPoint(_ n: UInt64, decimals: Int) {
         reserve(42)
-        // Written backwards into the end of a 42-byte window, then moved into place.
         let window = state.pointee.base + state.pointee.used
+        let repeated = state.pointee.repeated
+        if repeated.length > 0, repeated.value == n, repeated.decimals == decimals {
+            // Stored whole (the window has room); only `length` bytes count.
+            UnsafeMutableRawPointer(window).storeBytes(of: repeated.text, as: (UInt64, UInt64, UInt64).self)
+            state.pointee.used += repeated.length
+            return
+        }
+        // Written backwards into the end of a 42-byte window, then moved into place.
         var (position, rest) = Self.writeDigits(n, count: decimals, into: window, before: 42)
         position -= 1
         window[position] = UInt8(ascii: ".")
@@ -187,6 +204,11 @@ public final class ByteOutput {
         let length = 42 - position
         window.update(from: window + position, count: length)
         state.pointee.used += length
+        if length <= 24 {
+            var memo = RepeatedNumber(value: n, decimals: decimals, length: length)
+            withUnsafeMutableBytes(of: &memo.text) { $0.copyMemory(from: UnsafeRawBufferPointer(start: window, count: length)) }
+            state.pointee.repeated = memo
+        }
     }
 
     /// Appends `"name":`, with a comma first unless `first`: an object key, in one bounds check.

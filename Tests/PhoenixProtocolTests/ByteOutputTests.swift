@@ -77,6 +77,24 @@ import Testing
         }
     }
 
+    @Test func aRepeatedFixedPointNumberIsWrittenAsTheFirstTime() {
+        // Records of one packet share their time: the second and later ones are written from
+        // what the first wrote, and only for the same number with the same decimals.
+        let out = ByteOutput(capacity: 16)
+        for n: UInt64 in [1_795_953_267_217_714, 1_795_953_267_217_714, 1_795_953_267_217_715, 7, 7] {
+            out.appendFixedPoint(n, decimals: 6)
+            out.append(UInt8(ascii: ","))
+        }
+        out.appendFixedPoint(7, decimals: 2)
+        out.append(UInt8(ascii: ","))
+        out.appendFixedPoint(UInt64.max, decimals: 20)
+        out.appendFixedPoint(UInt64.max, decimals: 20)
+        out.appendFixedPoint(UInt64.max, decimals: 0)
+        #expect(String(decoding: out.bytes(), as: UTF8.self)
+            == "1795953267.217714,1795953267.217714,1795953267.217715,0.000007,0.000007,0.07,"
+            + "0.184467440737095516150.1844674407370955161518446744073709551615.")
+    }
+
     @Test func writesDigitsKeysAndGrowsPastItsCapacity() {
         let out = ByteOutput(capacity: 16)
         out.appendKey("conn", first: true)
