@@ -24,9 +24,8 @@ public struct NameCache: Sendable {
     /// if they are not UTF-8); nil when the caller decodes them itself: longer than 16 bytes,
     /// or holding an escape.
     mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        guard bytes.count <= 16 else { return nil }
-        var words: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+        guard bytes.count <= 16, let base = bytes.baseAddress else { return nil }
+        let words = Self.words(UnsafeRawPointer(base), count: bytes.count)
         // The padding past a name's end is zeros, which no backslash test matches.
         let backslash = UInt8(ascii: "\\")
         guard ByteScan.byteMask(words.0, equalTo: backslash) | ByteScan.byteMask(words.1, equalTo: backslash) == 0
@@ -44,5 +43,26 @@ public struct NameCache: Sendable {
             next = (next + 1) % Self.capacity
         }
         return string
+    }
+
+    /// `count` bytes (at most 16) as two words, zeros past the end, read with overlapping loads
+    /// inside the bytes rather than copied (a copy call per name cost more than the lookup).
+    /// Any byte order will do: the words are only compared with words made the same way.
+    @inline(__always)
+    static func words(_ p: UnsafeRawPointer, count n: Int) -> (UInt64, UInt64) {
+        if n >= 8 {
+            // The second word is bytes 8..<n: the last eight bytes, shifted down past those
+            // that the first word holds (by 64 bits, to zero, when n is 8).
+            let last = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
+            return (UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)), last >> UInt64((16 - n) * 8))
+        }
+        if n >= 4 {
+            let first = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+            let last = UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)))
+            return (first | last << UInt64((n - 4) * 8), 0)
+        }
+        var word: UInt64 = 0
+        for i in 0..<n { word |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << UInt64(i * 8) }
+        return (word, 0)
     }
 }

@@ -22,6 +22,24 @@ import Testing
         }
     }
 
+    @Test func namesBecomeTheirBytesInTwoWordsWithZerosPastTheEnd() {
+        var rng = SplitMix64(seed: 0x776F_7264)
+        for length in 0...16 {
+            for _ in 0..<200 {
+                // Read from inside a larger buffer, as names lie inside frames: bytes around the
+                // name must not leak into its words.
+                let around = (0..<(length + 16)).map { _ in UInt8.random(in: 1...255, using: &rng) }
+                let name = Array(around[8..<(8 + length)])
+                var expected: (UInt64, UInt64) = (0, 0)
+                for (i, b) in name.enumerated() {
+                    if i < 8 { expected.0 |= UInt64(b) << UInt64(8 * i) } else { expected.1 |= UInt64(b) << UInt64(8 * (i - 8)) }
+                }
+                let got = around.withUnsafeBytes { NameCache.words($0.baseAddress! + 8, count: length) }
+                #expect(got.0 == expected.0 && got.1 == expected.1, "length \(length)")
+            }
+        }
+    }
+
     @Test func decodingWithACacheGivesTheSameMessages() throws {
         var names = NameCache()
         let frames = [
