@@ -130,13 +130,9 @@ struct PendingPushTable: Sendable {
     /// (the slot) depend on every byte. Never 0, which marks an empty slot.
     private static func hash(_ ref: Ref) -> UInt64 {
         let prime: UInt64 = 0x0000_0100_0000_01B3
-        var text: String
+        var text = ref.text
         var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ seed
-        switch ref {
-        case .string(let s): h = (h ^ 1) &* prime; text = s
-        case .number(let s): h = (h ^ 2) &* prime; text = s
-        case .other(let s): h = (h ^ 3) &* prime; text = s
-        }
+        h = (h ^ (UInt64(ref.kind.rawValue) &+ 1)) &* prime
         h = text.withUTF8 { bytes in
             var h = h
             for byte in bytes { h = (h ^ UInt64(byte)) &* prime }

@@ -103,11 +103,8 @@ struct JSONObjectWriter: ~Copyable {
     @inline(__always)
     mutating func ref(_ name: StaticString, _ ref: Ref?) {
         key(name)
-        switch ref {
-        case .string(let s): out.appendQuoted(s)
-        case .number(let text), .other(let text): out.append(text.utf8)
-        case nil: out.append("null")
-        }
+        guard let ref else { return out.append("null") }
+        if ref.kind == .string { out.appendQuoted(ref.text) } else { out.append(ref.text.utf8) }
     }
 
     mutating func object(_ name: StaticString, _ object: borrowing JSONObjectWriter) {

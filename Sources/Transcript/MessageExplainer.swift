@@ -262,11 +262,11 @@ public struct MessageExplainer: Sendable {
     /// A ref as a reader says it: `4` for the string "4"; numbers, which phoenix.js never
     /// sends, are marked as such because `===` will not match them with a string.
     private func ref(_ r: Ref?) -> String {
-        switch r {
-        case nil: return "null"
-        case .string(let s)?: return s.isEmpty ? "\"\"" : s
-        case .number(let n)?: return "\(n) (a JSON number)"
-        case .other(let o)?: return o
+        guard let r else { return "null" }
+        switch r.kind {
+        case .string: return r.text.isEmpty ? "\"\"" : r.text
+        case .number: return "\(r.text) (a JSON number)"
+        case .other: return r.text
         }
     }
 

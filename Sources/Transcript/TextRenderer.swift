@@ -103,7 +103,7 @@ public struct TextRenderer: Sendable {
 
     static func refText(_ ref: Ref?) -> String {
         guard let ref else { return "null" }
-        if case .string(let s) = ref { return s }
+        if ref.kind == .string { return ref.text }
         return ref.jsonText  // numbers and others stand out by being unquoted in JSON, so show them as JSON
     }
 
