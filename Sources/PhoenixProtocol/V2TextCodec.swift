@@ -6,6 +6,98 @@ enum V2TextCodec {
     static func decode(_ frame: Bytes, _ scanner: inout JSONScanner, from direction: Direction)
         throws(DecodeError) -> PhoenixMessage
     {
+        var compact = scanner
+        if let message = decodeCompact(frame, &compact, from: direction) {
+            scanner = compact
+            return message
+        }
+        return try decodeAnyLayout(frame, &scanner, from: direction)
+    }
+
+    /// The envelope as Phoenix and phoenix.js write it: `["1","2","topic","event",payload]`,
+    /// no whitespace, refs that are strings or null. Nil for anything else, valid or not, which
+    /// `decodeAnyLayout` then decodes (or reports) from the start: the two give the same
+    /// message for every frame this one takes. Most of a message's decoding was looking for
+    /// whitespace and telling elements apart, for frames that have neither to tell.
+    @inline(__always)
+    static func decodeCompact(_ frame: Bytes, _ scanner: inout JSONScanner, from direction: Direction) -> PhoenixMessage? {
+        let bytes = scanner.bytes
+        let n = bytes.count
+        func next(_ byte: UInt8) -> Bool {
+            guard scanner.index < n, bytes[scanner.index] == byte else { return false }
+            scanner.index += 1
+            return true
+        }
+        /// A string element or `null` (nil range), followed by a comma.
+        func refElement() -> Range<Int>?? {
+            let start = scanner.index
+            guard start < n else { return .none }
+            if bytes[start] == UInt8(ascii: "\"") {
+                guard (try? scanner.skipString()) != nil else { return .none }
+            } else if scanner.text(at: start..<(start + 4), is: "null") {
+                scanner.index += 4
+                guard next(UInt8(ascii: ",")) else { return .none }
+                return .some(nil)
+            } else {
+                return .none
+            }
+            let range = start..<scanner.index
+            guard next(UInt8(ascii: ",")) else { return .none }
+            return .some(range)
+        }
+        /// A string element followed by a comma.
+        func stringElement() -> Range<Int>? {
+            let start = scanner.index
+            guard start < n, bytes[start] == UInt8(ascii: "\""), (try? scanner.skipString()) != nil else { return nil }
+            let range = start..<scanner.index
+            return next(UInt8(ascii: ",")) ? range : nil
+        }
+        guard next(UInt8(ascii: "[")), let joinRef = refElement(), let ref = refElement(),
+            let topicRange = stringElement(), let eventRange = stringElement(), scanner.index < n,
+            bytes[scanner.index] > 0x20  // no whitespace before the payload either
+        else { return nil }
+        let payloadStart = scanner.index
+        var replyMembers = ReplyMembers()
+        var splitsReply = false
+        do throws(DecodeError) {
+            if direction == .server, bytes[payloadStart] == UInt8(ascii: "{"), EnvelopeField.isReplyEvent(scanner, eventRange) {
+                try withUnsafeMutablePointer(to: &replyMembers) { (members) throws(DecodeError) in
+                    try scanner.skipObject(depth: 1, replyMembers: members)
+                }
+                splitsReply = true
+            } else {
+                _ = try scanner.skipValue(depth: 1)
+            }
+        } catch {
+            return nil
+        }
+        let payloadRange = payloadStart..<scanner.index
+        guard next(UInt8(ascii: "]")), scanner.index == n else { return nil }
+
+        let topic = scanner.decodeName(topicRange)
+        let event = scanner.decodeName(eventRange)
+        var reply: Reply?
+        if splitsReply {
+            reply = PhoenixDecoder.reply(frame, scanner, replyMembers)
+        } else if direction == .server, event == ReservedEvent.reply.rawValue {
+            reply = PhoenixDecoder.splitReply(frame, bytes, payload: payloadRange)
+        }
+        let base = frame.startIndex
+        return PhoenixMessage(
+            joinRef: joinRef.map { .string(scanner.decodeString($0)) },
+            ref: ref.map { .string(scanner.decodeString($0)) },
+            topic: topic,
+            event: event,
+            payload: .json(frame[(base + payloadRange.lowerBound)..<(base + payloadRange.upperBound)]),
+            reply: reply,
+            layout: .v2Array(extraElements: [])
+        )
+    }
+
+    /// Any V2 array, whitespace, refs of any JSON type and extra elements included.
+    static func decodeAnyLayout(_ frame: Bytes, _ scanner: inout JSONScanner, from direction: Direction)
+        throws(DecodeError) -> PhoenixMessage
+    {
         guard scanner.peek() == UInt8(ascii: "[") else {
             // Say "invalid JSON" before "not an array" when both are true.
             let start = scanner.index
