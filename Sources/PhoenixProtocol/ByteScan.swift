@@ -3,7 +3,8 @@
 /// runs, and these loops are where decoding and transcript writing spend their time.
 ///
 /// The JSON scan compares 16-byte blocks with vector instructions (one block, then four per
-/// step for long runs), the ASCII scan tests 32 bytes per step as words; both finish with
+/// step for long runs, with a cheaper test that also stops at non-ASCII bytes, which the
+/// blocks after it then sort out), the ASCII scan tests 32 bytes per step as words; both finish with
 /// 8-byte words and single bytes. The word masks may also flag bytes above a real match
 /// (borrows propagate upwards), never below it, so the lowest flagged byte of a word is always
 /// a real one.
@@ -82,17 +83,16 @@ public enum ByteScan {
             if let special = special(inBlockAt: i, of: base, passed: &passed) { return special }
             i += 16
         }
-        // Long runs (payload text): four blocks per step and one test for all of them; the
-        // block loop below finds the byte when the test fires.
-        while i + 64 <= end {
-            let run = Run64(base, at: i)
-            passed |= run.ored
-            if run.hasJSONSpecial { break }
-            i += 64
-        }
         while i + 16 <= end {
-            if let special = special(inBlockAt: i, of: base, passed: &passed) { return special }
-            i += 16
+            // Long runs (payload text): four blocks per step, with one test that fires on the
+            // special bytes and on non-ASCII ones alike. Text that passes it is plain ASCII,
+            // with nothing to note in `seen`.
+            while i + 64 <= end, !Run64(base, at: i).mayHaveJSONSpecialOrNonASCII { i += 64 }
+            // Where it fired (or near the end), up to four blocks tested exactly, then back.
+            for _ in 0..<4 where i + 16 <= end {
+                if let special = special(inBlockAt: i, of: base, passed: &passed) { return special }
+                i += 16
+            }
         }
         while i + 8 <= end {
             let w = word(base, i)
@@ -172,9 +172,19 @@ struct Run64 {
             .| (ByteScan.jsonSpecials(v2) .| ByteScan.jsonSpecials(v3)))
     }
 
-    /// The four blocks ORed together (a high bit anywhere shows in the result).
+    /// Whether any of the 64 bytes is `"`, `\\`, a control character or above 0x7F: one signed
+    /// comparison finds all but the backslash. Flipping bit 1 maps `"` to 0x20 and keeps the
+    /// control characters below it and the bytes above 0x7F negative (as signed bytes), while
+    /// every other byte lands above 0x20.
     @inline(__always)
-    var ored: SIMD16<UInt8> { (v0 | v1) | (v2 | v3) }
+    var mayHaveJSONSpecialOrNonASCII: Bool {
+        @inline(__always)
+        func flagged(_ v: SIMD16<UInt8>) -> SIMDMask<SIMD16<Int8>> {
+            let flipped = unsafeBitCast(v ^ SIMD16(repeating: 0x02), to: SIMD16<Int8>.self)
+            return (flipped .< SIMD16(repeating: 0x21)) .| (v .== SIMD16(repeating: UInt8(ascii: "\\")))
+        }
+        return ByteScan.anySet((flagged(v0) .| flagged(v1)) .| (flagged(v2) .| flagged(v3)))
+    }
 
     @inline(__always)
     func store(to target: UnsafeMutableRawPointer, at offset: Int) {
