@@ -224,6 +224,13 @@ struct JSONScanner {
         throw fail("'\"' to end the string")
     }
 
+    /// Decodes a join_ref string literal like `decodeString`, through the last one `names` kept.
+    func decodeJoinRef(_ range: Range<Int>) -> String {
+        guard let names else { return decodeString(range) }
+        let inner = UnsafeBufferPointer(start: bytes.baseAddress! + range.lowerBound + 1, count: range.count - 2)
+        return names.pointee.joinRefString(inner) ?? decodeString(range)
+    }
+
     /// Decodes a name (topic, event, reply status) occupying `range` like `decodeString`,
     /// through `names` when there is one and the literal has no escapes.
     func decodeName(_ range: Range<Int>) -> String {

@@ -17,6 +17,9 @@ public struct NameCache: Sendable {
     private var entries: [Entry] = []
     private var next = 0
     private static let capacity = 8
+    /// The last join_ref: the same on every message of a channel, kept apart from the names
+    /// so that it neither pushes them out nor is looked for among them.
+    private var joinRef: Entry?
 
     public init() {}
 
@@ -42,6 +45,21 @@ public struct NameCache: Sendable {
             entries[next] = entry
             next = (next + 1) % Self.capacity
         }
+        return string
+    }
+
+    /// Like `string(_:)`, for a join_ref: the last one is kept, whatever it was.
+    mutating func joinRefString(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard bytes.count <= 16, let base = bytes.baseAddress else { return nil }
+        let words = Self.words(UnsafeRawPointer(base), count: bytes.count)
+        if let last = joinRef, last.words.0 == words.0, last.words.1 == words.1, last.count == bytes.count {
+            return last.string
+        }
+        let backslash = UInt8(ascii: "\\")
+        guard ByteScan.byteMask(words.0, equalTo: backslash) | ByteScan.byteMask(words.1, equalTo: backslash) == 0
+        else { return nil }
+        let string = String(decoding: bytes, as: UTF8.self)
+        joinRef = Entry(words: words, count: bytes.count, string: string)
         return string
     }
 

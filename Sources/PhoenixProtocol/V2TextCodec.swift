@@ -84,7 +84,7 @@ enum V2TextCodec {
         }
         let base = frame.startIndex
         return PhoenixMessage(
-            joinRef: joinRef.map { .string(scanner.decodeString($0)) },
+            joinRef: joinRef.map { .string(scanner.decodeJoinRef($0)) },
             ref: ref.map { .string(scanner.decodeString($0)) },
             topic: topic,
             event: event,

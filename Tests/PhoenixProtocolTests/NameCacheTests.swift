@@ -22,6 +22,25 @@ import Testing
         }
     }
 
+    @Test func joinRefsGiveTheStringsOfTheirBytesWhateverCameBefore() {
+        // The last join_ref is kept: repeats (hits), changes, padding collisions, escapes.
+        var rng = SplitMix64(seed: 0x6A72_6566)
+        var cache = NameCache()
+        let alphabet: [UInt8] = [0x00, 0x5C, 0x30, 0x31, 0xC3, 0xA9, 0xFF]
+        var last: [UInt8] = []
+        for _ in 0..<20_000 {
+            let bytes = Int.random(in: 0..<3, using: &rng) == 0 ? last
+                : (0..<Int.random(in: 0...18, using: &rng)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] }
+            last = bytes
+            let got = bytes.withUnsafeBufferPointer { cache.joinRefString($0) }
+            if bytes.contains(0x5C) || bytes.count > 16 {
+                #expect(got == nil)
+            } else {
+                #expect(got.map { Array($0.utf8) } == Array(String(decoding: bytes, as: UTF8.self).utf8))
+            }
+        }
+    }
+
     @Test func namesBecomeTheirBytesInTwoWordsWithZerosPastTheEnd() {
         var rng = SplitMix64(seed: 0x776F_7264)
         for length in 0...16 {
