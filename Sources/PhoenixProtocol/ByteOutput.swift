@@ -182,11 +182,13 @@ public final class ByteOutput {
 
     /// Appends `n / 10^decimals`, a point, and the remainder zero-padded to `decimals` digits:
     /// `1795953267.183617` for n = 1795953267183617 and 6 decimals (`decimals` at most 20).
-    public func appendFixedPoint(_ n: UInt64, decimals: Int) {
+    /// With `repeating`, the text is copied when `n` is the last number written so (record
+    /// times); other numbers (round trips) neither use nor replace it.
+    public func appendFixedPoint(_ n: UInt64, decimals: Int, repeating: Bool = false) {
         reserve(42)
         let window = state.pointee.base + state.pointee.used
         let repeated = state.pointee.repeated
-        if repeated.length > 0, repeated.value == n, repeated.decimals == decimals {
+        if repeating, repeated.length > 0, repeated.value == n, repeated.decimals == decimals {
             // Stored whole (the window has room); only `length` bytes count.
             UnsafeMutableRawPointer(window).storeBytes(of: repeated.text, as: (UInt64, UInt64, UInt64).self)
             state.pointee.used += repeated.length
@@ -204,7 +206,7 @@ public final class ByteOutput {
         let length = 42 - position
         window.update(from: window + position, count: length)
         state.pointee.used += length
-        if length <= 24 {
+        if repeating, length <= 24 {
             var memo = RepeatedNumber(value: n, decimals: decimals, length: length)
             withUnsafeMutableBytes(of: &memo.text) { $0.copyMemory(from: UnsafeRawBufferPointer(start: window, count: length)) }
             state.pointee.repeated = memo

@@ -45,7 +45,7 @@ public enum JSONLinesEncoder {
         var w = JSONObjectWriter()
         w.string("type", "open")
         w.int("conn", r.conn)
-        w.seconds("time", r.time)
+        w.seconds("time", r.time, repeating: true)
         w.string("client", r.client)
         w.string("server", r.server)
         w.string("transport", r.transport.rawValue)
@@ -74,7 +74,7 @@ public enum JSONLinesEncoder {
             w.member(#""type":"message""#)
             w.int("conn", r.conn)
             w.int("seq", r.seq)
-            w.seconds("time", r.time)
+            w.seconds("time", r.time, repeating: true)
         }
         w.member(r.from == .client ? #""from":"client""# : #""from":"server""#)
         w.member(r.opcode == .text ? #""opcode":"text""# : #""opcode":"binary""#)
@@ -130,7 +130,7 @@ public enum JSONLinesEncoder {
         var w = JSONObjectWriter()
         w.string("type", "annotation")
         w.int("conn", r.conn)
-        w.seconds("time", r.finding.time)
+        w.seconds("time", r.finding.time, repeating: true)
         w.string("rule", r.finding.annotation.rule)
         w.string("severity", r.finding.annotation.severity.rawValue)
         w.string("text", r.finding.annotation.text)
@@ -142,7 +142,7 @@ public enum JSONLinesEncoder {
         var w = JSONObjectWriter()
         w.string("type", "close")
         w.int("conn", r.conn)
-        w.seconds("time", r.time)
+        w.seconds("time", r.time, repeating: true)
         w.string("via", r.via.rawValue)
         if let from = r.from { w.string("from", from.rawValue) } else { w.null("from") }
         if let code = r.code { w.int("code", Int(code)) } else { w.null("code") }

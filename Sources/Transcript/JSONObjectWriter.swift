@@ -67,8 +67,9 @@ struct JSONObjectWriter: ~Copyable {
     }
 
     /// Times and durations: seconds with microsecond precision, the resolution of pcap.
+    /// `repeating` for record times, which come in runs (the records of one packet).
     @inline(__always)
-    mutating func seconds(_ name: StaticString, _ value: Double) {
+    mutating func seconds(_ name: StaticString, _ value: Double, repeating: Bool = false) {
         key(name)
         guard value.isFinite, abs(value) < 9e12 else {
             out.append(Self.formatSeconds(value).utf8)
@@ -76,7 +77,7 @@ struct JSONObjectWriter: ~Copyable {
         }
         let micros = Int64((value * 1_000_000).rounded())
         if micros < 0 { out.append(UInt8(ascii: "-")) }
-        out.appendFixedPoint(micros.magnitude, decimals: 6)
+        out.appendFixedPoint(micros.magnitude, decimals: 6, repeating: repeating)
     }
 
     mutating func null(_ name: StaticString) {

@@ -82,16 +82,20 @@ import Testing
         // what the first wrote, and only for the same number with the same decimals.
         let out = ByteOutput(capacity: 16)
         for n: UInt64 in [1_795_953_267_217_714, 1_795_953_267_217_714, 1_795_953_267_217_715, 7, 7] {
-            out.appendFixedPoint(n, decimals: 6)
+            out.appendFixedPoint(n, decimals: 6, repeating: true)
+            out.append(UInt8(ascii: ","))
+            // A number written between repeats (a round trip) leaves the last one in place.
+            out.appendFixedPoint(258, decimals: 6)
             out.append(UInt8(ascii: ","))
         }
-        out.appendFixedPoint(7, decimals: 2)
+        out.appendFixedPoint(7, decimals: 2, repeating: true)
         out.append(UInt8(ascii: ","))
-        out.appendFixedPoint(UInt64.max, decimals: 20)
-        out.appendFixedPoint(UInt64.max, decimals: 20)
-        out.appendFixedPoint(UInt64.max, decimals: 0)
+        out.appendFixedPoint(UInt64.max, decimals: 20, repeating: true)
+        out.appendFixedPoint(UInt64.max, decimals: 20, repeating: true)
+        out.appendFixedPoint(UInt64.max, decimals: 0, repeating: true)
         #expect(String(decoding: out.bytes(), as: UTF8.self)
-            == "1795953267.217714,1795953267.217714,1795953267.217715,0.000007,0.000007,0.07,"
+            == "1795953267.217714,0.000258,1795953267.217714,0.000258,1795953267.217715,0.000258,"
+            + "0.000007,0.000258,0.000007,0.000258,0.07,"
             + "0.184467440737095516150.1844674407370955161518446744073709551615.")
     }
 
