@@ -18,6 +18,16 @@ public enum Payload: Sendable, Hashable {
         }
     }
 
+    /// Calls `body` with whether the payload is JSON and its bytes, lent where they lie: a
+    /// payload bound out of its case is a copy, a retain and a release of the frame it is in.
+    @inlinable @inline(__always)
+    public func withUnsafeBytes<R>(_ body: (_ isJSON: Bool, _ bytes: UnsafeBufferPointer<UInt8>) -> R) -> R {
+        switch self {
+        case .json(let b): return b.withUnsafeBufferPointer { body(true, $0) }
+        case .binary(let b): return b.withUnsafeBufferPointer { body(false, $0) }
+        }
+    }
+
     /// Parses a JSON payload into a value; nil for binary payloads. The decoder has already
     /// validated the text, so this only fails on payloads built by hand.
     public func jsonValue() -> JSONValue? {

@@ -89,22 +89,22 @@ public enum JSONLinesEncoder {
         if let error = r.decodeError {
             w.string("decode_error", error.description)
         } else {
-            let m = r.decodedMessage
-            w.ref("join_ref", m.joinRef)
-            w.ref("ref", m.ref)
-            w.string("topic", m.topic)
-            w.string("event", m.event)
-            if let reply = m.reply {
-                w.string("status", reply.status)
-                switch reply.response {
-                case .json(let json): w.rawJSON("response", json)
-                case .binary(let bytes): w.base64("response_base64", bytes)
+            // Read in place, through the record: the message, its reply and payloads bound
+            // out of it were copies, with a retain and a release of the frame for each payload.
+            w.ref("join_ref", r.decodedMessage.joinRef)
+            w.ref("ref", r.decodedMessage.ref)
+            w.string("topic", r.decodedMessage.topic)
+            w.string("event", r.decodedMessage.event)
+            let isReply = r.decodedMessage.reply != nil
+            if isReply {
+                w.string("status", r.decodedMessage.reply.unsafelyUnwrapped.status)
+                r.decodedMessage.reply.unsafelyUnwrapped.response.withUnsafeBytes { isJSON, bytes in
+                    if isJSON { w.rawJSON("response", bytes) } else { w.base64("response_base64", bytes) }
                 }
             }
             // A binary reply's payload is its status and response, written above.
-            switch m.payload {
-            case .json(let json): w.rawJSON("payload", json)
-            case .binary(let bytes): if m.reply == nil { w.base64("payload_base64", bytes) }
+            r.decodedMessage.payload.withUnsafeBytes { isJSON, bytes in
+                if isJSON { w.rawJSON("payload", bytes) } else if !isReply { w.base64("payload_base64", bytes) }
             }
             if let replyTo = r.replyTo { w.int("reply_to", replyTo) }
             if let rtt = r.roundTrip { w.seconds("rtt", rtt) }
