@@ -129,13 +129,12 @@ public struct Pipeline {
             case .upgraded(let request, let response, _, let time):
                 openWebSocket(tcp: tcp, request: request, response: response, time: time, into: &out)
             case .message(let from, let opcode, let payload, _, let time):
-                withSession(tcp: tcp, time: time, firstFrame: payload, into: &out) { session, out in
-                    session.message(from: from, opcode: opcode, bytes: payload, time: time, into: &out)
-                }
+                // Not through a closure: capturing the payload retained it once more per message.
+                webSocketSession(tcp: tcp, time: time, firstFrame: payload, into: &out)?
+                    .message(from: from, opcode: opcode, bytes: payload, time: time, into: &out)
             case .close(let from, let code, let reason, let time):
-                withSession(tcp: tcp, time: time, into: &out) { session, out in
-                    session.closeFrame(from: from, code: code, reason: reason, time: time, into: &out)
-                }
+                webSocketSession(tcp: tcp, time: time, into: &out)?
+                    .closeFrame(from: from, code: code, reason: reason, time: time, into: &out)
             case .ping, .pong:
                 break
             case .violation(_, let violation, let time):
@@ -204,7 +203,7 @@ public struct Pipeline {
             tap.heldFindings.append(HeldFinding(rule: rule, text: text, time: time))
             // Bytes that keep failing without a message in sight: report on a session after all.
             if tap.heldFindings.count >= Self.maxHeldFindings {
-                withSession(tcp: tcp, time: time, into: &out) { _, _ in }
+                webSocketSession(tcp: tcp, time: time, into: &out)
             }
             return
         }
@@ -213,19 +212,20 @@ public struct Pipeline {
 
     static let maxHeldFindings = 32
 
-    /// Runs `body` on the WebSocket session of a TCP connection, opening one for traffic that
-    /// began without a handshake (the serializer is then read off the first frame's shape).
-    private mutating func withSession(
-        tcp: Int, time: Double, firstFrame: Bytes? = nil, into out: inout [TranscriptRecord],
-        _ body: (PhoenixSession, inout [TranscriptRecord]) -> Void
-    ) {
-        guard let tap = taps[tcp] else { return }
-        if tap.session == nil {
-            let vsn = Serializer.guessed(fromFrame: firstFrame ?? []).vsn
-            tap.session = newSession(tcp: tcp, transport: .websocket, request: nil, status: nil, time: time, extensions: nil,
-                                     guessedVsn: vsn, into: &out)
-        }
-        body(tap.session!, &out)
+    /// The WebSocket session of a TCP connection, opened for traffic that began without a
+    /// handshake (the serializer is then read off the first frame's shape); nil for a
+    /// connection not seen opening.
+    @discardableResult
+    private mutating func webSocketSession(
+        tcp: Int, time: Double, firstFrame: Bytes = [], into out: inout [TranscriptRecord]
+    ) -> PhoenixSession? {
+        guard let tap = taps[tcp] else { return nil }
+        if let session = tap.session { return session }
+        let vsn = Serializer.guessed(fromFrame: firstFrame).vsn
+        let session = newSession(tcp: tcp, transport: .websocket, request: nil, status: nil, time: time, extensions: nil,
+                                 guessedVsn: vsn, into: &out)
+        tap.session = session
+        return session
     }
 
     private mutating func newSession(
@@ -253,7 +253,7 @@ public struct Pipeline {
         apply(&lastEvents, tcp: tcp, into: &out)  // may still open a session or record a close frame
         if tap.session == nil, let first = tap.heldFindings.first {
             // Findings but never a message: they need a connection to be reported on.
-            withSession(tcp: tcp, time: first.time, into: &out) { _, _ in }
+            webSocketSession(tcp: tcp, time: first.time, into: &out)
         }
         guard let session = taps.removeValue(forKey: tcp)?.session else { return }
         let ending: SessionEnding
