@@ -151,12 +151,20 @@ extension ConnectionChecker {
         return (notes, "the server ignores a leave with a stale join_ref")
     }
 
+    /// Where `topic`'s channel is. A client pushes to the same topic message after message,
+    /// and looking it up by its name hashed the name each time: the place found last is used
+    /// again as long as `channels` has not changed since (its own update in place included).
+    private func pushChannel(_ topic: String) -> Dictionary<String, ChannelState>.Index? {
+        if lastPushChanges == channelsChanged, lastPushTopic == topic { return lastPushIndex }
+        return channels.index(forKey: topic)
+    }
+
     private mutating func push(_ message: PhoenixMessage, _ m: MessagePlace, _ notes: [Annotation]) -> ([Annotation], String?) {
         var notes = notes
         let topic = message.topic
         // One lookup, and the channel is updated in place: copying it out and back cost more
         // than the rest of the check for an ordinary push.
-        guard let index = channels.index(forKey: topic) else {
+        guard let index = pushChannel(topic) else {
             if let j = message.joinRef {
                 notes += note("join-ref-from-previous-connection", "\(message.event) on \(topic) carries join_ref \(j), but \(topic) was never joined on this connection: the join belongs to an earlier connection and the server answers unmatched topic")
             } else {
@@ -165,6 +173,7 @@ extension ConnectionChecker {
             return (notes, nil)
         }
         let (phase, joinRef) = ChannelState.touch(&channels.values[index], at: m.time)
+        (lastPushTopic, lastPushIndex, lastPushChanges) = (topic, index, channelsChanged)
         switch phase {
         case .closed, .errored, .joinFailed:
             let after = [ChannelPhase.closed: "after its phx_close", .errored: "after its phx_error or join timeout", .joinFailed: "after its join was refused"][phase]!

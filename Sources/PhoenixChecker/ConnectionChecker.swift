@@ -15,7 +15,17 @@ public struct ConnectionChecker: Sendable {
     /// The serializer the server picks for the connection's vsn; nil when it refuses the vsn.
     public private(set) var serializer: Serializer? = .v2
 
-    var channels: [String: ChannelState] = [:]
+    var channels: [String: ChannelState] = [:] {
+        didSet { channelsChanged &+= 1 }
+    }
+    /// Counts every change to `channels`, so that `pushChannel` can tell whether the place it
+    /// found last is still the topic's.
+    var channelsChanged = 0
+    /// Where the last push's channel was found, and the count of changes then (-1: none yet).
+    /// Plain fields: an optional tuple of them was copied and destroyed through generic code.
+    var lastPushTopic = ""
+    var lastPushIndex: Dictionary<String, ChannelState>.Index
+    var lastPushChanges = -1
     var outstanding = PendingPushTable()
     var deadlines = DeadlineHeap()
     var settled: [SettledPush] = []
@@ -39,6 +49,7 @@ public struct ConnectionChecker: Sendable {
     /// A checker for one connection.
     public init(options: CheckerOptions = .init()) {
         self.options = options
+        lastPushIndex = channels.startIndex
     }
 
     /// Entries the checker holds: topics, pushes awaiting replies, deadlines, presence metas and

@@ -23,12 +23,14 @@ enum V2TextCodec {
     static func decodeCompact(_ frame: Bytes, _ scanner: inout JSONScanner, from direction: Direction) -> PhoenixMessage? {
         let bytes = scanner.bytes
         let n = bytes.count
+        @inline(__always)
         func next(_ byte: UInt8) -> Bool {
             guard scanner.index < n, bytes[scanner.index] == byte else { return false }
             scanner.index += 1
             return true
         }
         /// A string element or `null` (nil range), followed by a comma.
+        @inline(__always)
         func refElement() -> Range<Int>?? {
             let start = scanner.index
             guard start < n else { return .none }
@@ -46,6 +48,7 @@ enum V2TextCodec {
             return .some(range)
         }
         /// A string element followed by a comma.
+        @inline(__always)
         func stringElement() -> Range<Int>? {
             let start = scanner.index
             guard start < n, bytes[start] == UInt8(ascii: "\""), (try? scanner.skipString()) != nil else { return nil }
