@@ -227,16 +227,20 @@ struct JSONScanner {
     /// Decodes a join_ref string literal like `decodeString`, through the last one `names` kept.
     func decodeJoinRef(_ range: Range<Int>) -> String {
         guard let names else { return decodeString(range) }
-        let inner = UnsafeBufferPointer(start: bytes.baseAddress! + range.lowerBound + 1, count: range.count - 2)
-        return names.pointee.joinRefString(inner) ?? decodeString(range)
+        return names.pointee.joinRefString(inside(range)) ?? decodeString(range)
     }
 
     /// Decodes a name (topic, event, reply status) occupying `range` like `decodeString`,
     /// through `names` when there is one and the literal has no escapes.
     func decodeName(_ range: Range<Int>) -> String {
         guard let names else { return decodeString(range) }
-        let inner = UnsafeBufferPointer(start: bytes.baseAddress! + range.lowerBound + 1, count: range.count - 2)
-        return names.pointee.string(inner) ?? decodeString(range)
+        return names.pointee.string(inside(range)) ?? decodeString(range)
+    }
+
+    /// The bytes between the quotes of the string literal at `range`.
+    @inline(__always)
+    private func inside(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: bytes.baseAddress! + range.lowerBound + 1, count: range.count - 2)
     }
 
     /// Decodes the string literal occupying `range` (quotes included), which was validated.

@@ -29,10 +29,7 @@ public struct NameCache: Sendable {
     mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         guard bytes.count <= 16, let base = bytes.baseAddress else { return nil }
         let words = Self.words(UnsafeRawPointer(base), count: bytes.count)
-        // The padding past a name's end is zeros, which no backslash test matches.
-        let backslash = UInt8(ascii: "\\")
-        guard ByteScan.byteMask(words.0, equalTo: backslash) | ByteScan.byteMask(words.1, equalTo: backslash) == 0
-        else { return nil }
+        guard !Self.holdsBackslash(words) else { return nil }
         for i in entries.indices
         where entries[i].words.0 == words.0 && entries[i].words.1 == words.1 && entries[i].count == bytes.count {
             return entries[i].string
@@ -55,12 +52,18 @@ public struct NameCache: Sendable {
         if let last = joinRef, last.words.0 == words.0, last.words.1 == words.1, last.count == bytes.count {
             return last.string
         }
-        let backslash = UInt8(ascii: "\\")
-        guard ByteScan.byteMask(words.0, equalTo: backslash) | ByteScan.byteMask(words.1, equalTo: backslash) == 0
-        else { return nil }
+        guard !Self.holdsBackslash(words) else { return nil }
         let string = String(decoding: bytes, as: UTF8.self)
         joinRef = Entry(words: words, count: bytes.count, string: string)
         return string
+    }
+
+    /// Whether a name's words hold an escape. The padding past its end is zeros, which no
+    /// backslash test matches.
+    @inline(__always)
+    private static func holdsBackslash(_ words: (UInt64, UInt64)) -> Bool {
+        let backslash = UInt8(ascii: "\\")
+        return ByteScan.byteMask(words.0, equalTo: backslash) | ByteScan.byteMask(words.1, equalTo: backslash) != 0
     }
 
     /// `count` bytes (at most 16) as two words, zeros past the end, read with overlapping loads

@@ -41,10 +41,6 @@ public enum UTF8Validation {
     }
 
     /// True when every byte belongs to a well-formed UTF-8 sequence.
-    public static func isValid(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { firstInvalidOffset($0) == nil }
-    }
-
     public static func isValid(_ bytes: Bytes) -> Bool {
         bytes.withUnsafeBufferPointer { firstInvalidOffset($0) == nil }
     }

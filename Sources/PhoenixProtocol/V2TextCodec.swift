@@ -79,12 +79,7 @@ enum V2TextCodec {
 
         let topic = scanner.decodeName(topicRange)
         let event = scanner.decodeName(eventRange)
-        var reply: Reply?
-        if splitsReply {
-            reply = PhoenixDecoder.reply(frame, scanner, replyMembers)
-        } else if direction == .server, event == ReservedEvent.reply.rawValue {
-            reply = PhoenixDecoder.splitReply(frame, bytes, payload: payloadRange)
-        }
+        let reply = reply(frame, scanner, replyMembers, split: splitsReply, event: event, payload: payloadRange, from: direction)
         let base = frame.startIndex
         return PhoenixMessage(
             joinRef: joinRef.map { .string(scanner.decodeJoinRef($0)) },
@@ -95,6 +90,18 @@ enum V2TextCodec {
             reply: reply,
             layout: .v2Array(extraElements: [])
         )
+    }
+
+    /// A server reply's status and response: found while its payload was skipped (`split`), or
+    /// in a second pass when the event was written with escapes.
+    @inline(__always)
+    private static func reply(
+        _ frame: Bytes, _ scanner: JSONScanner, _ members: ReplyMembers, split: Bool, event: String, payload: Range<Int>,
+        from direction: Direction
+    ) -> Reply? {
+        if split { return PhoenixDecoder.reply(frame, scanner, members) }
+        guard direction == .server, event == ReservedEvent.reply.rawValue else { return nil }
+        return PhoenixDecoder.splitReply(frame, scanner.bytes, payload: payload)
     }
 
     /// Any V2 array, whitespace, refs of any JSON type and extra elements included.
@@ -145,13 +152,7 @@ enum V2TextCodec {
         let event = try EnvelopeField.string(scanner, elements[3], field: "event")
         let base = frame.startIndex
         let payloadRange = elements[4]
-        var reply: Reply?
-        if splitsReply {
-            reply = PhoenixDecoder.reply(frame, scanner, replyMembers)
-        } else if direction == .server, event == ReservedEvent.reply.rawValue {
-            // The event was written with escapes: split the payload in a second pass.
-            reply = PhoenixDecoder.splitReply(frame, scanner.bytes, payload: payloadRange)
-        }
+        let reply = reply(frame, scanner, replyMembers, split: splitsReply, event: event, payload: payloadRange, from: direction)
         return PhoenixMessage(
             joinRef: EnvelopeField.ref(scanner, elements[0]),
             ref: EnvelopeField.ref(scanner, elements[1]),
