@@ -6,12 +6,13 @@ public enum CaptureReader {
     /// Reads `paths` in order. A file that cannot be opened or whose link type is unknown is
     /// skipped; a damaged one gives every packet before the damage. Each problem is in the report.
     /// `waiting` is called when a capture coming down a pipe has no next packet yet (see
-    /// `PcapFileReader.forEachPacket`).
+    /// `PcapFileReader.forEachPacket`). `sink` owns each event it is given: a chunk of bytes
+    /// it receives is referenced nowhere else, so a client's frames can be unmasked in place.
     public static func read(
         paths: [String], options: CaptureOptions = CaptureOptions(),
         progress: ((CaptureProgress) -> Void)? = nil,
         waiting: (() -> Void)? = nil,
-        sink: (ConnectionEvent) throws -> Void
+        sink: (consuming ConnectionEvent) throws -> Void
     ) rethrows -> CaptureReport {
         var decoder = CaptureDecoder(options: options)
         var report = CaptureReport()
@@ -42,8 +43,7 @@ public enum CaptureReader {
                 decoder.packet(
                     linkType: linkType, time: packet.time, data: packet.data, originalLength: packet.originalLength,
                     into: &events)
-                for event in events { try sink(event) }
-                events.removeAll(keepingCapacity: true)
+                try handOver(&events, to: sink)
                 if reader.packetsRead & 0x3FFF == 0 { tell(packetsBefore + reader.packetsRead) }
             }
             report.packets += reader.packetsRead
@@ -51,8 +51,18 @@ public enum CaptureReader {
             if let damage { report.problems.append(damage) }
         }
         decoder.finish(time: lastTime, into: &events)
-        for event in events { try sink(event) }
+        try handOver(&events, to: sink)
         report.statistics = decoder.statistics
         return report
+    }
+
+    /// Moves `events` to `sink` in order, leaving the array empty (its capacity kept). Moved,
+    /// not lent: a lent event's bytes stay shared with the array, and unmasking them copied
+    /// every client segment.
+    private static func handOver(
+        _ events: inout [ConnectionEvent], to sink: (consuming ConnectionEvent) throws -> Void
+    ) rethrows {
+        events.reverse()
+        while let event = events.popLast() { try sink(consume event) }
     }
 }

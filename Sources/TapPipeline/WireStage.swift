@@ -18,14 +18,15 @@ public struct WireStage: Sendable {
         assumeWebSocketPorts = options.assumeWebSocketPorts
     }
 
-    /// Runs one connection event through its connection's wire state.
-    public mutating func stage(_ event: ConnectionEvent) -> StagedEvent {
-        switch event {
+    /// Runs one connection event through its connection's wire state. Bytes given up with the
+    /// event (`consume`) are unmasked in place; still shared, they are copied first.
+    public mutating func stage(_ event: consuming ConnectionEvent) -> StagedEvent {
+        switch consume event {
         case .opened(let conn, let time, let client, let server):
             taps[conn] = WireTap(limits: limits, assumeWebSocket: assumeWebSocketPorts.contains(server.port))
             return StagedEvent(.opened(client: client, server: server), conn: conn, time: time)
         case .bytes(let conn, let from, let time, let bytes):
-            let events = taps[conn]?.feed(bytes, from: from, time: time) ?? []
+            let events = taps[conn]?.feed(consume bytes, from: from, time: time) ?? []
             return StagedEvent(.wire, conn: conn, time: time, events: events)
         case .gap(let conn, let from, let time, let missing):
             let events = taps[conn]?.wire.gap(from: from, missing: missing, time: time) ?? []
@@ -84,7 +85,7 @@ final class WireTap: @unchecked Sendable {
         wire = WireConnection(limits: limits)
     }
 
-    func feed(_ bytes: [UInt8], from: Direction, time: Double) -> [WireEvent] {
+    func feed(_ bytes: consuming [UInt8], from: Direction, time: Double) -> [WireEvent] {
         if !sawBytes {
             sawBytes = true
             // The unseen handshake may have agreed compression: frames of either kind count.
@@ -97,7 +98,7 @@ final class WireTap: @unchecked Sendable {
         // front: growing from empty copied its dozens of events several times over. Small chunks
         // (the proxy's reads, most of which finish one message or none) allocate only if needed.
         if bytes.count >= 4096 { events.reserveCapacity(bytes.count / 512) }
-        wire.feed(bytes, from: from, time: time, into: &events)
+        wire.feed(consume bytes, from: from, time: time, into: &events)
         return events
     }
 }

@@ -39,10 +39,10 @@ public struct WireConnection: Sendable {
         var heldOverflowReported = false
 
         mutating func feedFrames(
-            _ bytes: ArraySlice<UInt8>, from direction: Direction, compressed: Bool, maxPayload: Int, time: Double,
+            _ bytes: consuming ArraySlice<UInt8>, from direction: Direction, compressed: Bool, maxPayload: Int, time: Double,
             into events: inout [WireEvent]
         ) {
-            var input = bytes
+            var input = consume bytes
             if resync != nil {
                 guard let rest = resync!.feed(input, direction: direction, compressed: compressed, maxPayload: maxPayload) else { return }
                 let r = resync!
@@ -135,18 +135,22 @@ public struct WireConnection: Sendable {
     public var deflateParameters: DeflateParameters? { deflate }
 
     /// Bytes of one direction at time `time`; returns what became known, in order.
-    public mutating func feed(_ bytes: [UInt8], from direction: Direction, time: Double) -> [WireEvent] {
+    public mutating func feed(_ bytes: consuming [UInt8], from direction: Direction, time: Double) -> [WireEvent] {
         var events: [WireEvent] = []
-        feed(bytes, from: direction, time: time, into: &events)
+        feed(consume bytes, from: direction, time: time, into: &events)
         return events
     }
 
     /// Like `feed(_:from:time:)`, appending to `events` (saves an array per call on hot paths).
-    public mutating func feed(_ bytes: [UInt8], from direction: Direction, time: Double, into events: inout [WireEvent]) {
+    /// Client frames are unmasked where they lie when the caller gives its bytes up (`consume`);
+    /// bytes it still holds are copied first.
+    public mutating func feed(
+        _ bytes: consuming [UInt8], from direction: Direction, time: Double, into events: inout [WireEvent]
+    ) {
         guard !finished, !bytes.isEmpty else { return }
         switch mode {
         case .websocket:
-            feedFrames(bytes[...], from: direction, time: time, into: &events)
+            feedFrames((consume bytes)[...], from: direction, time: time, into: &events)
         case .http:
             modify(direction) { $0.http.append(bytes) }
             drainHTTP(direction, time: time, into: &events)
@@ -314,15 +318,17 @@ public struct WireConnection: Sendable {
         server = Self.side(.server, limits: limits, deflate: deflate)
     }
 
-    mutating func feedFrames(_ bytes: ArraySlice<UInt8>, from direction: Direction, time: Double, into events: inout [WireEvent]) {
+    mutating func feedFrames(
+        _ bytes: consuming ArraySlice<UInt8>, from direction: Direction, time: Double, into events: inout [WireEvent]
+    ) {
         // In place, not through take/put: a payload in progress must stay uniquely referenced,
         // or every chunk of a large frame would copy it.
         let compressed = deflate != nil
         let maxPayload = limits.maxFramePayload
         if direction == .client {
-            client.feedFrames(bytes, from: .client, compressed: compressed, maxPayload: maxPayload, time: time, into: &events)
+            client.feedFrames(consume bytes, from: .client, compressed: compressed, maxPayload: maxPayload, time: time, into: &events)
         } else {
-            server.feedFrames(bytes, from: .server, compressed: compressed, maxPayload: maxPayload, time: time, into: &events)
+            server.feedFrames(consume bytes, from: .server, compressed: compressed, maxPayload: maxPayload, time: time, into: &events)
         }
     }
 

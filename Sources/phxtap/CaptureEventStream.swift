@@ -42,8 +42,8 @@ final class CaptureEventStream: @unchecked Sendable {
             }
             let report = CaptureReader.read(
                 paths: paths, options: options, progress: progress.value.update, waiting: waiting
-            ) { event in
-                batch.append(stage.stage(event))
+            ) { (event: consuming ConnectionEvent) in
+                batch.append(stage.stage(consume event))
                 stagedSinceWait = true
                 if batch.count >= batchSize {
                     self.hand(Batch(events: batch, inputWaits: false))

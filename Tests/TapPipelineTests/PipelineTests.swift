@@ -72,6 +72,32 @@ import WebSocketWire
         #expect(staged == reference)
     }
 
+    /// The reader hands each segment to the wire stage for good, so client frames are unmasked
+    /// in the segment's own storage: every client message is a slice of the segment it came in.
+    @Test func clientSegmentsReachTheWireStageWithoutACopy() {
+        var pipeline = Pipeline()
+        var stage = pipeline.takeWireStage()
+        var clientMessages = 0
+        var copied = 0
+        _ = CaptureReader.read(paths: [Self.packageRoot.appendingPathComponent("Captures/basic.pcap").path]) {
+            (event: consuming ConnectionEvent) in
+            var segment: Range<UInt>?
+            if case .bytes(_, .client, _, let bytes) = event {
+                segment = bytes.withUnsafeBufferPointer {
+                    let start = UInt(bitPattern: $0.baseAddress)
+                    return start..<(start + UInt($0.count))
+                }
+            }
+            for case .message(.client, _, let payload, _, _) in stage.stage(consume event).events {
+                clientMessages += 1
+                let start = payload.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+                if segment?.contains(start) != true { copied += 1 }
+            }
+        }
+        #expect(clientMessages > 5, "\(clientMessages)")
+        #expect(copied == 0, "\(copied) of \(clientMessages) client messages were copied out of their segment")
+    }
+
     @Test(arguments: ["basic.pcap", "binary.pcap", "errors.pcap", "longpoll.pcap", "liveview.pcap", "v1.pcap"])
     func transcriptDoesNotDependOnChunking(capture: String) {
         let events = Self.events(capture)

@@ -221,6 +221,21 @@ import WebSocketWire
         }
     }
 
+    @Test func clientBytesGivenUpAreUnmaskedWhereTheyLie() throws {
+        // A capture reader hands each segment over (`consume`): the payloads are slices of
+        // that very storage, unmasked in place, with no copy of the segment first.
+        let texts = (0..<20).map { "[\"\($0)\",\"\($0)\",\"room:lobby\",\"msg\",{\"n\":\($0)}]" }
+        let chunk = texts.flatMap { clientFrame(0x1, $0) }
+        let storage = chunk.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        var wire = WireConnection.assumingWebSocket()
+        let got = payloads(wire.feed(consume chunk, from: .client, time: 0))
+        #expect(got.map { String(decoding: $0, as: UTF8.self) } == texts)
+        for payload in got {
+            let start = payload.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+            #expect(start == storage + UInt(payload.startIndex), "the segment was copied before unmasking")
+        }
+    }
+
     @Test func aSmallMessageDoesNotHoldALargeChunk() throws {
         // One small message, then the start of a large frame that the next chunks finish: the
         // small one gets bytes of its own (a slice would keep the whole chunk alive as long as
