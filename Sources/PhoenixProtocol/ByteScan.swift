@@ -54,6 +54,13 @@ public enum ByteScan {
         return words[0] | words[1] != 0
     }
 
+    /// The bytes of a block ORed into one word (what `seen` gathers in `firstJSONSpecial`).
+    @inline(__always)
+    static func or(of block: SIMD16<UInt8>) -> UInt64 {
+        let words = unsafeBitCast(block, to: SIMD2<UInt64>.self)
+        return words[0] | words[1]
+    }
+
     /// The first set lane of a mask that has one.
     @inline(__always)
     static func firstLane(_ found: SIMDMask<SIMD16<Int8>>) -> Int {
@@ -74,10 +81,7 @@ public enum ByteScan {
         var i = start
         // Vector compares (SSE2 and NEON have them all), 16 bytes per block.
         var passed = SIMD16<UInt8>(repeating: 0)
-        defer {
-            let words = unsafeBitCast(passed, to: SIMD2<UInt64>.self)
-            seen |= words[0] | words[1]
-        }
+        defer { seen |= or(of: passed) }
         // One block first: most strings (refs, topics, keys) end inside it.
         if i + 16 <= end {
             if let special = special(inBlockAt: i, of: base, passed: &passed) { return special }

@@ -186,8 +186,35 @@ struct JSONScanner {
     private func isDigit(_ b: UInt8) -> Bool { b &- UInt8(ascii: "0") < 10 }
 
     /// Skips a string starting at `index` (which must be a quote). Returns true if it had escapes.
+    ///
+    /// Most strings (refs, topics, events, keys) end within the 16 bytes after their quote: one
+    /// vector test finds the closing quote there, inline. The others, and any with an escape or
+    /// a control character in that block, go through `skipLongString`, whose set-up for long
+    /// runs had cost more than the test itself on every short string.
+    @inline(__always)
     @discardableResult
     mutating func skipString() throws(DecodeError) -> Bool {
+        let first = index &+ 1
+        if first &+ 16 <= bytes.count, let base = bytes.baseAddress {
+            let block = UnsafeRawPointer(base).loadUnaligned(fromByteOffset: first, as: SIMD16<UInt8>.self)
+            let found = ByteScan.jsonSpecials(block)
+            if ByteScan.anySet(found) {
+                let end = first &+ ByteScan.firstLane(found)
+                if base[end] == UInt8(ascii: "\"") {
+                    // The whole block, as `firstJSONSpecial` notes it: bytes past the quote are
+                    // JSON outside strings (ASCII) or the start of another string.
+                    stringBytesSeen |= ByteScan.or(of: block)
+                    index = end &+ 1
+                    return false
+                }
+            }
+        }
+        return try skipLongString()
+    }
+
+    /// `skipString` for strings that do not end plainly within 16 bytes.
+    @inline(never)
+    private mutating func skipLongString() throws(DecodeError) -> Bool {
         index += 1
         var escaped = false
         let base = UnsafeRawPointer(bytes.baseAddress)
