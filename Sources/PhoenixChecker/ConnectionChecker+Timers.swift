@@ -105,8 +105,10 @@ extension ConnectionChecker {
         deadlines.push(.init(deadline: push.deadline, seq: push.seq, ref: push.ref))
         outstanding.insert(push)  // its last use: moved in, not copied
         // Answered pushes leave their entries behind; rebuild before they outnumber live ones.
+        // The room is kept: a pipelining client refills it within a few hundred pushes, and
+        // growing it again from nothing copied the entries at every doubling.
         if deadlines.count > 4 * max(outstanding.count, 256) {
-            deadlines.removeAll()
+            deadlines.removeAll(keepingCapacity: true)
             for pending in outstanding.pushes {
                 deadlines.push(.init(deadline: pending.deadline, seq: pending.seq, ref: pending.ref))
             }

@@ -91,5 +91,5 @@ struct DeadlineHeap: Sendable {
         return top
     }
 
-    mutating func removeAll() { entries.removeAll(keepingCapacity: false) }
+    mutating func removeAll(keepingCapacity: Bool = false) { entries.removeAll(keepingCapacity: keepingCapacity) }
 }
