@@ -53,6 +53,27 @@ import Testing
         }
     }
 
+    @Test func escapesShortTextsLikeAByteByByteWriter() {
+        // Every length up to just past the two words short texts are written as, mostly plain
+        // (names), with a special byte, or one next to a special value, at every position.
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x00, 0x01, 0x0A, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xC3, 0xFF]
+        let out = ByteOutput(capacity: 16)
+        for length in 0...18 {
+            for _ in 0..<400 {
+                var bytes = (0..<length).map { _ in UInt8.random(in: 0x61...0x7A, using: &generator) }
+                if length > 0, Bool.random(using: &generator) {
+                    bytes[Int.random(in: 0..<length, using: &generator)] = alphabet.randomElement(using: &generator)!
+                }
+                out.removeAll()
+                out.append(UInt8(ascii: "["))
+                bytes.withUnsafeBufferPointer { out.appendQuoted($0) }
+                out.append(UInt8(ascii: "]"))
+                #expect(out.bytes() == [UInt8(ascii: "[")] + Self.naiveQuoted(bytes) + [UInt8(ascii: "]")], "\(bytes)")
+            }
+        }
+    }
+
     @Test func writesNumbersLikeTheirDecimalText() {
         var generator = SystemRandomNumberGenerator()
         let out = ByteOutput(capacity: 16)
