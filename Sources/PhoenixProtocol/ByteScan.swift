@@ -117,7 +117,7 @@ public enum ByteScan {
     /// The offset of the first special byte among the 16 at `i`, nil when there is none; ORs
     /// the block into `passed`.
     @inline(__always)
-    private static func special(inBlockAt i: Int, of base: UnsafeRawPointer, passed: inout SIMD16<UInt8>) -> Int? {
+    static func special(inBlockAt i: Int, of base: UnsafeRawPointer, passed: inout SIMD16<UInt8>) -> Int? {
         let v = base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
         passed |= v
         let found = jsonSpecials(v)

@@ -196,17 +196,15 @@ struct JSONScanner {
     mutating func skipString() throws(DecodeError) -> Bool {
         let first = index &+ 1
         if first &+ 16 <= bytes.count, let base = bytes.baseAddress {
-            let block = UnsafeRawPointer(base).loadUnaligned(fromByteOffset: first, as: SIMD16<UInt8>.self)
-            let found = ByteScan.jsonSpecials(block)
-            if ByteScan.anySet(found) {
-                let end = first &+ ByteScan.firstLane(found)
-                if base[end] == UInt8(ascii: "\"") {
-                    // The whole block, as `firstJSONSpecial` notes it: bytes past the quote are
-                    // JSON outside strings (ASCII) or the start of another string.
-                    stringBytesSeen |= ByteScan.or(of: block)
-                    index = end &+ 1
-                    return false
-                }
+            var block = SIMD16<UInt8>(repeating: 0)
+            if let end = ByteScan.special(inBlockAt: first, of: UnsafeRawPointer(base), passed: &block),
+                base[end] == UInt8(ascii: "\"")
+            {
+                // The whole block, as `firstJSONSpecial` notes it: bytes past the quote are
+                // JSON outside strings (ASCII) or the start of another string.
+                stringBytesSeen |= ByteScan.or(of: block)
+                index = end &+ 1
+                return false
             }
         }
         return try skipLongString()
