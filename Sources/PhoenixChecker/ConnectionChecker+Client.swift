@@ -16,7 +16,7 @@ extension ConnectionChecker {
             if let other = outstanding[ref] {
                 notes += note("duplicate-outstanding-ref", "ref \(ref) is already used by \(other.event) (seq \(other.seq)), which still awaits its reply: replies cannot be told apart")
             }
-            if ref.kind == .string, let number = EventName.integer(ref.text) {
+            if let number = ref.stringInteger {
                 if let last = lastNumericRef, number <= last {
                     notes += note("non-monotonic-ref", "ref \(number) is not above the previous ref \(last); phoenix.js refs only increase")
                 }

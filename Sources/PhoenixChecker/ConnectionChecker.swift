@@ -302,24 +302,6 @@ enum CheckedEvent {
 /// Byte tests of names for the per-message checks (`String`'s `hasPrefix` goes through
 /// Unicode-aware paths costing a hundred instructions or more).
 enum EventName {
-    /// The integer a ref's text spells, exactly as `Int(_:)` reads it. Plain digits (what
-    /// clients send) are read here: the generic parser cost more than the other ref checks of
-    /// a push together. Signs, long or other text go to `Int(_:)`.
-    static func integer(_ text: String) -> Int? {
-        var text = text
-        let plain: Int? = text.withUTF8 { bytes in
-            guard (1...18).contains(bytes.count) else { return nil }
-            var value = 0
-            for byte in bytes {
-                let digit = byte &- UInt8(ascii: "0")
-                guard digit < 10 else { return nil }
-                value = value &* 10 &+ Int(digit)
-            }
-            return value
-        }
-        return plain ?? Int(text)
-    }
-
     /// `lv:` and `lvu:` topics are LiveView's: a longer push timeout and join checks of their own.
     static func isLiveViewTopic(_ topic: String) -> Bool {
         var topic = topic
