@@ -4,6 +4,16 @@ import Testing
 
 /// Decoding names through a connection's cache gives what decoding them afresh gives.
 @Suite struct NameCacheTests {
+    /// What a lookup of `bytes` must give: nil for names the caller decodes itself (an escape,
+    /// more than 16 bytes), else the string `String(decoding:as:)` makes of them.
+    private static func expectDecodedAfresh(_ got: String?, _ bytes: [UInt8]) {
+        if bytes.contains(0x5C) || bytes.count > 16 {
+            #expect(got == nil)
+        } else {
+            #expect(got.map { Array($0.utf8) } == Array(String(decoding: bytes, as: UTF8.self).utf8))
+        }
+    }
+
     @Test func givesTheStringsOfTheBytesWhateverCameBefore() {
         var rng = SplitMix64(seed: 0x6E61_6D65)
         var cache = NameCache()
@@ -13,12 +23,7 @@ import Testing
         for _ in 0..<50_000 {
             let length = Int.random(in: 0...20, using: &rng)
             let bytes = (0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] }
-            let got = bytes.withUnsafeBufferPointer { cache.string($0) }
-            if bytes.contains(0x5C) || bytes.count > 16 {
-                #expect(got == nil)
-            } else {
-                #expect(got.map { Array($0.utf8) } == Array(String(decoding: bytes, as: UTF8.self).utf8))
-            }
+            Self.expectDecodedAfresh(bytes.withUnsafeBufferPointer { cache.string($0) }, bytes)
         }
     }
 
@@ -32,12 +37,7 @@ import Testing
             let bytes = Int.random(in: 0..<3, using: &rng) == 0 ? last
                 : (0..<Int.random(in: 0...18, using: &rng)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] }
             last = bytes
-            let got = bytes.withUnsafeBufferPointer { cache.joinRefString($0) }
-            if bytes.contains(0x5C) || bytes.count > 16 {
-                #expect(got == nil)
-            } else {
-                #expect(got.map { Array($0.utf8) } == Array(String(decoding: bytes, as: UTF8.self).utf8))
-            }
+            Self.expectDecodedAfresh(bytes.withUnsafeBufferPointer { cache.joinRefString($0) }, bytes)
         }
     }
 
