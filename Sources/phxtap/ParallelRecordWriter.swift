@@ -8,8 +8,9 @@ import Transcript
 ///
 /// On average this thread keeps up, but it shares a core with the capture reader, which reads in
 /// bursts: with four batches in flight the decoding thread, the busiest, stopped to wait for it
-/// about a hundred times a read of the benchmark capture (20 to 70 ms in all). Twelve absorb
-/// most of those bursts, for about 6 MB more at the peak (34 to 40 MB on that capture).
+/// 35 to 200 times a read of the benchmark capture (12 to 70 ms in all). Twelve absorb
+/// most of those bursts, for up to 6 MB more at the peak (on that capture 34 MB before, 35 to
+/// 40 MB after).
 ///
 /// Not for the proxy, whose lines must reach the file as soon as they are known.
 final class ParallelRecordWriter: @unchecked Sendable {
