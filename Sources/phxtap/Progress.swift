@@ -11,8 +11,8 @@ final class Progress {
 
     init(paths: [String], minimumBytes: Int64 = 20_000_000) {
         self.paths = paths
-        // No bar off a terminal, so no sizes to look up either (Foundation's file attributes
-        // cost half a millisecond at the start of every run).
+        // No bar off a terminal, so no sizes to look up either: Foundation's file attributes
+        // took 1.5 M instructions at the start of every run.
         guard Terminal.stderrIsTerminal else {
             enabled = false
             return
