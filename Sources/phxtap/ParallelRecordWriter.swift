@@ -7,10 +7,10 @@ import Transcript
 /// bounded: at most `maxBatchesInFlight` batches wait.
 ///
 /// On average this thread keeps up, but it shares a core with the capture reader, which reads in
-/// bursts: with four batches in flight the decoding thread, the busiest, stopped to wait for it
-/// 35 to 200 times a read of the benchmark capture (12 to 70 ms in all). Twelve absorb
-/// most of those bursts, for up to 6 MB more at the peak (on that capture 34 MB before, 35 to
-/// 40 MB after).
+/// bursts: with four batches in flight the decoding thread, the busiest, waited for it up to 200
+/// times a read of the benchmark capture (5 to 130 ms in all, 46 ms the median of 19 reads;
+/// with twelve, 6 to 50 ms, median 31 ms of 6). Twelve made the read about 20 ms faster (60
+/// interleaved pairs of runs), for up to 6 MB more at the peak (34 MB before, 35 to 40 after).
 ///
 /// Not for the proxy, whose lines must reach the file as soon as they are known.
 final class ParallelRecordWriter: @unchecked Sendable {
