@@ -1,0 +1,102 @@
+"""`tcpdump -U -w - | phxtap read -` with a real tcpdump, a real client library and the test server.
+
+What it checks, from the user's side: messages appear in phxtap's transcript while the capture is still running
+(not only once tcpdump ends), and when it ends the transcript is the one `phxtap read FILE` gives for the same bytes
+saved to a file. The test copies tcpdump's output to phxtap and to that file itself, as `tee` would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import HERE, ServerProcess
+
+ROOT = os.path.dirname(os.path.dirname(HERE))
+PHXTAP = os.environ.get("PHXTAP_BIN", os.path.join(ROOT, ".build", "debug", "phxtap"))
+
+
+def start_tcpdump(port: int) -> subprocess.Popen[bytes]:
+    """tcpdump writing the server port's packets to its stdout as they come; returns once it listens."""
+    # As root, tcpdump would drop to its own user first, which is not needed to write to a pipe.
+    keep_user = ["-Z", "root"] if os.geteuid() == 0 else []
+    proc = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-U", "--immediate-mode", *keep_user, "-w", "-",
+                             "tcp", "port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    line = proc.stderr.readline().decode(errors="replace")
+    if "listening on" not in line:
+        proc.kill()
+        pytest.fail(f"tcpdump did not start: {line.strip()} (capturing on lo needs root or CAP_NET_RAW)")
+    return proc
+
+
+def copy(source: int, sinks: list) -> None:
+    """Copies everything from the descriptor `source` to each of `sinks` (binary files) until end of file."""
+    while chunk := os.read(source, 65536):
+        for sink in sinks:
+            sink.write(chunk)
+            sink.flush()
+    for sink in sinks:
+        sink.close()
+
+
+def without_source(lines: list[str]) -> list[dict]:
+    """Transcript records, the session record's `source` ("-" or a path) left out."""
+    records = [json.loads(line) for line in lines]
+    for r in records:
+        if r["type"] == "session":
+            r.pop("source")
+    return records
+
+
+@pytest.mark.skipif(shutil.which("tcpdump") is None, reason="tcpdump is not installed")
+def test_live_capture_from_tcpdump(server: ServerProcess, tmp_path) -> None:
+    assert os.access(PHXTAP, os.X_OK), f"{PHXTAP} not found: build phxtap first (`swift build`), or set PHXTAP_BIN"
+    saved = tmp_path / "live.pcap"
+    dump = start_tcpdump(server.port)
+    phxtap = subprocess.Popen([PHXTAP, "read", "--format", "jsonl", "-"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert dump.stdout is not None and phxtap.stdin is not None and phxtap.stdout is not None
+    copier = threading.Thread(target=copy, args=(dump.stdout.fileno(), [phxtap.stdin, open(saved, "wb")]))
+    copier.start()
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(line.decode() for line in phxtap.stdout))
+    reader.start()
+    try:
+        client = subprocess.run([sys.executable, os.path.join(HERE, "run_clients.py"), "--url",
+                                 f"ws://127.0.0.1:{server.port}", "--log", os.devnull, "--scenario",
+                                 "phoenix_client_v2"], capture_output=True, text=True, timeout=60)
+        assert client.returncode == 0, client.stdout + client.stderr
+
+        # While tcpdump still runs: the client's join and the server's reply are already in the transcript.
+        deadline = time.monotonic() + 10
+        def seen() -> set[str]:
+            return {r.get("event", "") for r in map(json.loads, list(lines)) if r["type"] == "message"}
+        while not {"phx_join", "phx_reply"} <= seen() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert dump.poll() is None, "tcpdump ended early"
+        assert {"phx_join", "phx_reply"} <= seen(), f"nothing shown while the capture ran: {lines}"
+    finally:
+        dump.send_signal(signal.SIGINT)
+        dump.wait(timeout=10)
+        copier.join(timeout=10)
+        phxtap.wait(timeout=30)
+        reader.join(timeout=10)
+    assert phxtap.returncode == 0, phxtap.stderr.read().decode() if phxtap.stderr else ""
+
+    offline = subprocess.run([PHXTAP, "read", "--format", "jsonl", str(saved)], capture_output=True, text=True,
+                             timeout=60)
+    assert offline.returncode == 0, offline.stderr
+    live = without_source(lines)
+    assert live == without_source(offline.stdout.splitlines())
+    messages = [r for r in live if r["type"] == "message"]
+    assert len(messages) >= 4 and all("decode_error" not in r for r in messages)
+    assert live[-1]["type"] == "summary" and live[-1]["messages"] == len(messages)
