@@ -136,6 +136,18 @@ import Testing
         let back = try PhxtapProcess.run(["read", "--format", "jsonl", pcap.path])
         #expect(back.status == 0)
         #expect(Array(back.stdout.split(separator: "\n").dropFirst()) == Array(lines.dropFirst()))
+
+        // The CI gate of the README (proxy --record, then check): re-checked, the record is the same
+        // transcript, and the exit status follows the findings its summary counts.
+        let recheck = try PhxtapProcess.run(["check", "--all", "--format", "jsonl", record.path])
+        #expect(Array(recheck.stdout.split(separator: "\n").dropFirst()) == Array(lines.dropFirst()))
+        let counts = records.last?["annotations"] as? [String: Int] ?? [:]
+        let (errors, warnings) = (counts["error"] ?? 0, counts["warning"] ?? 0)
+        #expect(warnings > 0, "the real clients' bugs are warnings at least")
+        #expect(recheck.status == (errors > 0 ? 1 : 0), "\(recheck.stderr)")
+        let gate = try PhxtapProcess.run(["check", "--fail-on", "warning", record.path])
+        #expect(gate.status == 1, "\(gate.stderr)")
+        #expect(gate.stdout.contains("heartbeat-null-ref"), "the gate names what failed it")
     }
 
     @Test func upstreamDownAnswers502AndSaysWhy() throws {
