@@ -35,14 +35,15 @@ def start_server(extra: list[str]) -> tuple[subprocess.Popen[str], int]:
     return proc, int(line[1])
 
 
-def start_tcpdump(out: str, port: int, buffer_kib: int) -> subprocess.Popen[str]:
-    """tcpdump on lo for the server port; returns once it is listening (so no packet is missed)."""
+def start_tcpdump(out: str, port: int, buffer_kib: int, stdout: int | None = None) -> subprocess.Popen[str]:
+    """tcpdump on lo for the server port, writing to `out` (`-` for its stdout, then given as `stdout`, e.g.
+    subprocess.PIPE); returns once it is listening (so no packet is missed)."""
     # As root, tcpdump would drop to its own user and then fail to write into a private directory.
     keep_user = ["-Z", "root"] if os.geteuid() == 0 else []
     # --immediate-mode: without it libpcap hands packets over a block at a time (after up to
     # a second), and a short workload stopped with SIGINT can end with none of them written.
     proc = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-U", "--immediate-mode", "-B", str(buffer_kib), *keep_user, "-w", out,
-                             "tcp", "port", str(port)], stderr=subprocess.PIPE, text=True)
+                             "tcp", "port", str(port)], stdout=stdout, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     line = proc.stderr.readline()
     if "listening on" not in line:

@@ -19,23 +19,10 @@ import time
 import pytest
 
 from conftest import HERE, ServerProcess
+from record_capture import start_tcpdump
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PHXTAP = os.environ.get("PHXTAP_BIN", os.path.join(ROOT, ".build", "debug", "phxtap"))
-
-
-def start_tcpdump(port: int) -> subprocess.Popen[bytes]:
-    """tcpdump writing the server port's packets to its stdout as they come; returns once it listens."""
-    # As root, tcpdump would drop to its own user first, which is not needed to write to a pipe.
-    keep_user = ["-Z", "root"] if os.geteuid() == 0 else []
-    proc = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-U", "--immediate-mode", *keep_user, "-w", "-",
-                             "tcp", "port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    line = proc.stderr.readline().decode(errors="replace")
-    if "listening on" not in line:
-        proc.kill()
-        pytest.fail(f"tcpdump did not start: {line.strip()} (capturing on lo needs root or CAP_NET_RAW)")
-    return proc
 
 
 def copy(source: int, sinks: list) -> None:
@@ -61,7 +48,7 @@ def without_source(lines: list[str]) -> list[dict]:
 def test_live_capture_from_tcpdump(server: ServerProcess, tmp_path) -> None:
     assert os.access(PHXTAP, os.X_OK), f"{PHXTAP} not found: build phxtap first (`swift build`), or set PHXTAP_BIN"
     saved = tmp_path / "live.pcap"
-    dump = start_tcpdump(server.port)
+    dump = start_tcpdump("-", server.port, buffer_kib=4096, stdout=subprocess.PIPE)
     phxtap = subprocess.Popen([PHXTAP, "read", "--format", "jsonl", "-"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert dump.stdout is not None and phxtap.stdin is not None and phxtap.stdout is not None
@@ -70,6 +57,10 @@ def test_live_capture_from_tcpdump(server: ServerProcess, tmp_path) -> None:
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(line.decode() for line in phxtap.stdout))
     reader.start()
+
+    def events_shown() -> set[str]:
+        return {r.get("event", "") for r in map(json.loads, list(lines)) if r["type"] == "message"}
+
     try:
         client = subprocess.run([sys.executable, os.path.join(HERE, "run_clients.py"), "--url",
                                  f"ws://127.0.0.1:{server.port}", "--log", os.devnull, "--scenario",
@@ -78,12 +69,10 @@ def test_live_capture_from_tcpdump(server: ServerProcess, tmp_path) -> None:
 
         # While tcpdump still runs: the client's join and the server's reply are already in the transcript.
         deadline = time.monotonic() + 10
-        def seen() -> set[str]:
-            return {r.get("event", "") for r in map(json.loads, list(lines)) if r["type"] == "message"}
-        while not {"phx_join", "phx_reply"} <= seen() and time.monotonic() < deadline:
+        while not {"phx_join", "phx_reply"} <= events_shown() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert dump.poll() is None, "tcpdump ended early"
-        assert {"phx_join", "phx_reply"} <= seen(), f"nothing shown while the capture ran: {lines}"
+        assert {"phx_join", "phx_reply"} <= events_shown(), f"nothing shown while the capture ran: {lines}"
     finally:
         dump.send_signal(signal.SIGINT)
         dump.wait(timeout=10)
