@@ -94,14 +94,14 @@ extension ConnectionChecker {
             if let old = channel.joinRef { ChannelState.appendCapped(&channel.replacedJoinRefs, old) }
         }
         if let failure = channel.lastFailure, m.time - failure < options.minimumRejoinDelay, channel.phase != .joined {
-            notes += note("rejoin-too-fast", "rejoin of \(topic) \(Self.milliseconds(m.time - failure)) after it failed; phoenix.js waits 1 s, 2 s, 5 s, then 10 s")
+            notes += note("rejoin-too-fast", "rejoin of \(topic) \(DurationText.of(m.time - failure)) after it failed; phoenix.js waits 1 s, 2 s, 5 s, then 10 s")
         }
         channel.joinTimes = channel.joinTimes.filter { m.time - $0 <= options.rejoinWindow }
         channel.joinTimes.append(m.time)
         if channel.joinTimes.count > options.rejoinLoopCount {
             if !channel.loopReported {
                 channel.loopReported = true
-                notes += note("rejoin-loop", "\(channel.joinTimes.count) joins of \(topic) within \(Self.seconds(options.rejoinWindow)): a rejoin loop")
+                notes += note("rejoin-loop", "\(channel.joinTimes.count) joins of \(topic) within \(DurationText.of(options.rejoinWindow)): a rejoin loop")
             }
         } else {
             channel.loopReported = false

@@ -208,7 +208,7 @@ extension ConnectionChecker {
             let what = topic == phoenixSocketTopic ? "heartbeat reply" : "phx_reply on \(topic)"
             return note("orphan-reply", "\(what) has ref \(ref), which no outstanding client push on this connection used")
         }
-        let late = Self.seconds(m.time - past.time)
+        let late = DurationText.of(m.time - past.time)
         switch past.outcome {
         case .replied:
             return note("duplicate-reply", "second phx_reply for ref \(ref) on \(topic) (push seq \(past.seq)); phoenix.js ignores replies after the first")

@@ -18,11 +18,11 @@ extension ConnectionChecker {
             silenceReported = true
             let idle = options.serverIdleTimeout
             let tail = time - last >= idle
-                ? "; Phoenix closes the WebSocket after \(Self.seconds(idle)) without client data"
-                : "; Phoenix will close the WebSocket at \(Self.seconds(idle))"
+                ? "; Phoenix closes the WebSocket after \(DurationText.of(idle)) without client data"
+                : "; Phoenix will close the WebSocket at \(DurationText.of(idle))"
             out += finding(
                 "client-silence",
-                "the client sent nothing for more than \(Self.seconds(options.silenceWarning)) (heartbeats are due every \(Self.seconds(options.heartbeatInterval)))\(tail)",
+                "the client sent nothing for more than \(DurationText.of(options.silenceWarning)) (heartbeats are due every \(DurationText.of(options.heartbeatInterval)))\(tail)",
                 last + options.silenceWarning, lastClientSeq.map { [$0] } ?? [])
         }
         let overdue = 2 * options.heartbeatInterval
@@ -30,7 +30,7 @@ extension ConnectionChecker {
             heartbeatOverdueReported = true
             out += finding(
                 "heartbeat-overdue",
-                "no heartbeat from the client for more than \(Self.seconds(overdue)); phoenix.js sends one every \(Self.seconds(options.heartbeatInterval)) whatever else it sends",
+                "no heartbeat from the client for more than \(DurationText.of(overdue)); phoenix.js sends one every \(DurationText.of(options.heartbeatInterval)) whatever else it sends",
                 last + overdue, [])
         }
         return out
@@ -38,7 +38,7 @@ extension ConnectionChecker {
 
     private mutating func timedOut(_ pending: PendingPush) -> [Finding] {
         remember(pending, .timedOut)
-        let limit = Self.seconds(pending.deadline - pending.time)
+        let limit = DurationText.of(pending.deadline - pending.time)
         switch pending.kind {
         case .heartbeat:
             if pendingHeartbeat == pending.ref { pendingHeartbeat = nil }

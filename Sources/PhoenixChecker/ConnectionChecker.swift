@@ -139,7 +139,7 @@ public struct ConnectionChecker: Sendable {
         closeFrames += 1
         switch (from, code) {
         case (.client, 1000) where reason == "heartbeat timeout":
-            let history = heartbeatRoundTrips.map { Self.milliseconds($0) }.joined(separator: ", ")
+            let history = heartbeatRoundTrips.map { DurationText.of($0) }.joined(separator: ", ")
             let pending = pendingHeartbeat.map { "; heartbeat ref \($0) was still unanswered" } ?? ""
             out += finding("heartbeat-timeout-close", "client closed with 1000 \"heartbeat timeout\"; recent heartbeat round trips: \(history.isEmpty ? "none" : history)\(pending)", time, [])
         case (.client, 1000):
@@ -247,17 +247,6 @@ public struct ConnectionChecker: Sendable {
 
     func finding(_ id: String, _ text: String, _ time: Double, _ refersTo: [Int]) -> [Finding] {
         note(id, text).map { Finding(annotation: $0, time: time, refersTo: refersTo) }
-    }
-
-    static func milliseconds(_ seconds: Double) -> String { "\(tenths(seconds * 1000)) ms" }
-
-    static func seconds(_ value: Double) -> String { "\(tenths(value)) s" }
-
-    /// `12.3` for 12.34: one decimal, rounded half up, without libm (this module links nothing).
-    static func tenths(_ value: Double) -> String {
-        guard value.isFinite, abs(value) < 1e15 else { return "\(value)" }
-        let scaled = Int(abs(value) * 10 + 0.5)
-        return "\(value < 0 ? "-" : "")\(scaled / 10).\(scaled % 10)"
     }
 
     /// The timeout phoenix.js (or LiveView) applies to a push on `topic`.

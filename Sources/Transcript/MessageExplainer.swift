@@ -123,7 +123,7 @@ public struct MessageExplainer: Sendable {
     /// Whether and when a client push was answered, from the whole connection.
     private func answered(_ push: MessageRecord) -> String {
         guard let reply = replyOf[push.seq] else { return complete ? " No reply was seen." : "" }
-        return " Answered by message \(reply.seq)" + (reply.roundTrip.map { ", \(Self.duration($0)) later." } ?? ".")
+        return " Answered by message \(reply.seq)" + (reply.roundTrip.map { ", \(DurationText.of($0)) later." } ?? ".")
     }
 
     // MARK: - Server messages
@@ -190,7 +190,7 @@ public struct MessageExplainer: Sendable {
             return reply.response.jsonValue()?["reason"]?.stringValue
         }
         let outcome = status + (reason.map { " (reason \(JSONText.quoted($0)))" } ?? "")
-        let rtt = r.roundTrip.map { ", \(Self.duration($0)) after it" } ?? ""
+        let rtt = r.roundTrip.map { ", \(DurationText.of($0)) after it" } ?? ""
         if let pushSeq = r.replyTo, bySeq[pushSeq] == nil {
             // The push is in the connection but not among the messages shown.
             let joinRef = serializer == .v1 ? "" : ", with join_ref \(ref(m.joinRef))"
@@ -272,10 +272,4 @@ public struct MessageExplainer: Sendable {
 
     /// Markdown inline code, safe for any text.
     func code(_ s: String) -> String { Markdown.code(s) }
-
-    /// `0.16 ms`, `201 ms`, `1.2 s`.
-    static func duration(_ seconds: Double) -> String {
-        if seconds >= 1 { return "\(Double(Int((seconds * 10).rounded())) / 10) s" }
-        return TextRenderer.milliseconds(seconds)
-    }
 }

@@ -65,7 +65,7 @@ public struct TextRenderer: Sendable {
                 parts.append(compact(m.payload))
             }
             if let replyTo = r.replyTo {
-                let rtt = r.roundTrip.map { ", " + Self.milliseconds($0) } ?? ""
+                let rtt = r.roundTrip.map { ", " + DurationText.of($0) } ?? ""
                 parts.append(paint("(reply to \(replyTo)\(rtt))", .dim))
             }
         case .failure(let error):
@@ -115,11 +115,6 @@ public struct TextRenderer: Sendable {
     static func hexByte(_ b: UInt8) -> String {
         let digits = Array("0123456789abcdef")
         return String([digits[Int(b >> 4)], digits[Int(b & 0xF)]])
-    }
-
-    static func milliseconds(_ seconds: Double) -> String {
-        let ms = seconds * 1000
-        return ms < 10 ? "\(Double(Int(ms * 100)) / 100) ms" : "\(Int(ms.rounded())) ms"
     }
 
     /// UTC wall-clock time with microseconds: `10:10:57.280528`.

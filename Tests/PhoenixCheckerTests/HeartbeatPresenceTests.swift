@@ -86,7 +86,7 @@ import Testing
         p.close(from: .client, code: 1000, reason: "heartbeat timeout", at: 59.9)
         #expect(p.rules.contains("heartbeat-timeout-close"))
         let close = p.with("heartbeat-timeout-close")[0]
-        #expect(close.text.contains("12.0 ms"))
+        #expect(close.text.contains("12 ms"))
         #expect(close.text.contains("ref 2 was still unanswered"))
     }
 }
@@ -170,7 +170,7 @@ import Testing
         #expect(p.said.isEmpty)
         p.client(#"[null,"7","phoenix","heartbeat",{}]"#, at: 40)
         #expect(p.rules == ["push-unanswered"])
-        #expect(p.said[0].text.contains("30.0 s"))
+        #expect(p.said[0].text.contains("30 s"))
     }
 }
 

@@ -157,7 +157,7 @@ import Testing
         let run = try PhxtapProcess.run(["read", "--format", "text", "Captures/basic.pcap"])
         let lines = run.stdout.split(separator: "\n")
         #expect(lines.contains { $0.hasSuffix(#"C→S room:lobby phx_join j=4 r=4 {"name":"alice"}"#) })
-        #expect(lines.contains { $0.contains(#"S→C room:lobby phx_reply j=4 r=4 ok {"joined":"room:lobby"} (reply to 1, 0.25 ms)"#) })
+        #expect(lines.contains { $0.contains(#"S→C room:lobby phx_reply j=4 r=4 ok {"joined":"room:lobby"} (reply to 1, 0.26 ms)"#) })
         #expect(!run.stdout.contains("\u{1B}["), "no colour when not on a terminal")
         #expect(lines.last == "summary: 1 connection, 16 messages, 0 undecodable, 0 errors, 0 warnings, 2 info")
     }

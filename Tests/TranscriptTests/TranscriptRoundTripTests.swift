@@ -107,7 +107,7 @@ import Transcript
         let renderer = TextRenderer(color: false)
         let lines = sample().map(renderer.render)
         #expect(lines[2] == #"10:10:57.280528 #1 1 C→S room:lobby phx_join j=4 r=4 {"name":"alice","token":"s3cr\"et"}"#)
-        #expect(lines[3] == #"10:10:57.280786 #1 2 S→C room:lobby phx_reply j=4 r=4 ok {"joined":"room:lobby"} (reply to 1, 0.25 ms)"#)
+        #expect(lines[3] == #"10:10:57.280786 #1 2 S→C room:lobby phx_reply j=4 r=4 ok {"joined":"room:lobby"} (reply to 1, 0.26 ms)"#)
         #expect(lines[4].hasSuffix("[error malformed-text-frame: the server closes with 1011]"))
         #expect(lines[5] == "10:10:57.400000 #1 4 S→C room phx_reply j=4 r=6 ok <binary 2 bytes: ff 00>")
         #expect(lines[8] == "summary: 1 connection, 4 messages, 1 undecodable, 1 error, 1 warning, 0 info")
