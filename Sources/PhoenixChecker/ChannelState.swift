@@ -16,6 +16,16 @@ public enum ChannelPhase: String, Sendable, Hashable {
     case joinFailed
 }
 
+/// A join that timed out may still be completed by the server (the socket process finishes
+/// join/3 whatever the client concluded): phoenix.js leaves it before it joins again.
+enum TimedOutJoin: Sendable {
+    /// No phx_leave for it yet.
+    case notLeft
+    /// The client sent phx_leave with its join_ref: if the server completes the join, it then
+    /// takes the leave, replies ok and closes the channel.
+    case left
+}
+
 /// What the checker remembers about one topic. Every list is capped, so a topic's state does
 /// not grow with the number of messages on it.
 struct ChannelState: Sendable {
@@ -35,6 +45,12 @@ struct ChannelState: Sendable {
     /// When the channel last failed (phx_error, join error, join timeout), for rejoin cadence.
     var lastFailure: Double?
     var lastUsed: Double
+    /// Where the client stands with a join of this topic that got no reply in time (the current
+    /// join_ref's): nil when it was answered in time.
+    var timedOutJoin: TimedOutJoin?
+    /// The seq of the phx_leave the server answered ok, while the phx_close that Phoenix sends
+    /// after it is awaited.
+    var answeredLeave: Int?
     /// `lv:` and `lvu:` topics use LiveView's longer push timeout and join checks.
     var isLiveView: Bool
     var presence = PresenceState()

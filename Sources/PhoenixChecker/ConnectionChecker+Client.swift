@@ -113,6 +113,12 @@ extension ConnectionChecker {
         if open >= 100 {
             notes += note("too-many-channels", "\(open) other topics are joined on this socket; Phoenix refuses joins past 100 with \"too many channels joined\"")
         }
+        if channels[topic] != nil, channel.phase == .errored, channel.timedOutJoin == .notLeft, let old = channel.joinRef {
+            notes += note("join-timeout-no-leave", "phx_join of \(topic) follows the join with join_ref \(old), which got no reply in time, without a phx_leave for it: the server may still complete that join (phoenix.js leaves it first); Phoenix then ends it with phx_close when this join arrives")
+            ChannelState.appendCapped(&channel.replacedJoinRefs, old)
+        }
+        channel.timedOutJoin = nil
+        channel.answeredLeave = nil
         if channels[topic] != nil, channel.joinRef != effective { channel.retire(channel.joinRef) }
         channel.joinRef = effective
         channel.phase = .joining
@@ -127,6 +133,16 @@ extension ConnectionChecker {
     private mutating func leave(_ message: PhoenixMessage, _ m: MessagePlace, _ notes: [Annotation]) -> ([Annotation], String?) {
         var notes = notes
         let topic = message.topic
+        if var channel = channels[topic], channel.phase == .errored, channel.timedOutJoin == .notLeft,
+            message.joinRef == channel.joinRef
+        {
+            // phoenix.js leaving the join that timed out, before it joins again: expected, and
+            // answered ok whether or not the server completed that join.
+            channel.timedOutJoin = .left
+            channel.lastUsed = m.time
+            channels[topic] = channel
+            return (notes, nil)
+        }
         guard var channel = channels[topic], channel.isOpen else {
             notes += note("leave-unjoined", "phx_leave of \(topic), which is not joined: Phoenix replies ok {} and nothing else happens")
             return (notes, nil)
@@ -136,6 +152,7 @@ extension ConnectionChecker {
         let current = channel.joinRef
         if message.joinRef == current || current == nil {
             channel.phase = .leaving
+            channel.timedOutJoin = nil
             return (notes, nil)
         }
         if message.joinRef == nil {

@@ -87,6 +87,7 @@ extension ConnectionChecker {
             default: why = "the channel crashed (phx_error) before replying"
             }
             channel.phase = isClose ? .closed : .errored
+            channel.answeredLeave = nil
             if !isClose { channel.lastFailure = m.time }
             channel.lastUsed = m.time
             channels[topic] = channel
@@ -137,6 +138,13 @@ extension ConnectionChecker {
         case .push, .leave:
             if unmatched, !pending.expectsUnmatchedTopic {
                 verdict.annotations += note("unmatched-topic", "\(pending.event) on \(topic) was answered \"unmatched topic\": \(topic) is not joined on this connection")
+            }
+            // An accepted leave: Phoenix's phx_close for the channel is due (rule 17).
+            if pending.kind == .leave, status == "ok", var channel = channels[topic], channel.phase == .leaving,
+                pending.joinRef == nil || pending.joinRef == channel.joinRef
+            {
+                channel.answeredLeave = pending.seq
+                channels[topic] = channel
             }
         case .heartbeat:
             break
@@ -197,7 +205,8 @@ extension ConnectionChecker {
             past.kind == .join, past.outcome == .timedOut,
             channels[topic]?.phase == .errored, channels[topic]?.joinRef == past.channelJoinRef
         else { return }
-        channels[topic]!.phase = .joined
+        // Left already (phoenix.js): the server takes that leave next, replies ok and closes.
+        channels[topic]!.phase = channels[topic]!.timedOutJoin == .left ? .leaving : .joined
     }
 
     private func orphan(_ ref: Ref, _ topic: String, _ m: MessagePlace) -> [Annotation] {

@@ -49,6 +49,7 @@ extension ConnectionChecker {
         case .join:
             if var channel = channels[pending.topic], channel.phase == .joining, channel.joinRef == effectiveJoinRef(pending) {
                 channel.phase = .errored
+                channel.timedOutJoin = .notLeft
                 channel.lastFailure = pending.deadline
                 channels[pending.topic] = channel
             }

@@ -157,8 +157,24 @@ public struct ConnectionChecker: Sendable {
         if from != .client || closeFrames >= 2 {
             isClosed = true
             out += settleAll(time: time, because: "the connection closed before a reply")
+            out += leavesWithoutClose(time: time)
         }
         return out
+    }
+
+    /// The connection closed: every leave the server accepted should have ended its channel with
+    /// phx_close by now (rule 17). Not asked when the input merely ends, which can fall between
+    /// the reply and the close.
+    private func leavesWithoutClose(time: Double) -> [Finding] {
+        let waiting = channels.compactMap { topic, channel in
+            channel.phase == .leaving ? channel.answeredLeave.map { (topic: topic, joinRef: channel.joinRef, leave: $0) } : nil
+        }
+        return waiting.sorted { $0.leave < $1.leave }.flatMap { w in
+            finding(
+                "leave-without-close",
+                "phx_leave of \(w.topic) was answered ok, but no phx_close for join_ref \(w.joinRef.map { "\($0)" } ?? "null") came before the connection closed: Phoenix ends every channel it lets leave with one, and a client that waits for it never sees \(w.topic) close",
+                time, [w.leave])
+        }
     }
 
     /// The input ended or the connection went away: settles everything pending.

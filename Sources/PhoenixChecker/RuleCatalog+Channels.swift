@@ -208,6 +208,16 @@ extension RuleCatalog {
                 """,
             basis: "PX assets/js/phoenix/constants.js:7; channel.js:61-67"),
         Rule(
+            "join-timeout-no-leave", .info, topic: .replies, section9: [21],
+            summary: "A rejoin after a join timeout, with no phx_leave for the join that timed out.",
+            explanation: """
+                The server may still complete a join the client gave up on: the socket process runs `join/3` \
+                to the end. phoenix.js therefore sends `phx_leave` with the timed-out join_ref before it \
+                joins again. Without it, a join completed late stays open on the server, sending its \
+                messages, until the next join of the topic makes Phoenix close it.
+                """,
+            basis: "PX assets/js/phoenix/channel.js:61-67; lib/phoenix/socket.ex:771-788"),
+        Rule(
             "push-unanswered", .info, topic: .replies, section9: [21],
             summary: "A client push got no reply: the timeout passed, the channel ended or the connection closed.",
             explanation: """

@@ -67,6 +67,17 @@ extension RuleCatalog {
             basis: "PX lib/phoenix/socket.ex:790-803 (commit 4f48386d7); observed on Phoenix 1.7.24",
             severityChanges: []),
         Rule(
+            "leave-without-close", .info, topic: .lifecycle, section9: [17],
+            summary: "The server answered a phx_leave ok but never sent the phx_close that ends the channel.",
+            explanation: """
+                Phoenix answers an accepted leave with ok and then, as the channel process stops, sends \
+                `phx_close` with the channel's join_ref (the order can be the other way round for LiveView). \
+                Noted when the connection closes with the close still missing: a server that is not Phoenix, \
+                or a channel that outlived its leave. Clients that wait for `phx_close` to drop the channel \
+                (phoenix.js does on either) keep it.
+                """,
+            basis: "PX lib/phoenix/socket.ex:790-803; lib/phoenix/channel/server.ex (phx_leave -> {:stop, {:shutdown, :left}}); observed on Phoenix 1.7.24"),
+        Rule(
             "leave-unjoined", .info, topic: .lifecycle, section9: [17],
             summary: "A phx_leave on a topic that is not joined.",
             explanation: "Phoenix replies ok `{}` to a leave of an unjoined topic; nothing else happens.",

@@ -168,7 +168,8 @@ import Testing
         p.client(#"["1","2","room:lobby","phx_leave",{}]"#, at: 10.001)
         p.client(#"["3","3","room:lobby","phx_join",{}]"#, at: 11)
         p.server(#"["3","3","room:lobby","phx_reply",{"response":{},"status":"ok"}]"#, at: 11.01)
-        #expect(p.rules == ["join-timeout", "leave-unjoined"])
+        // The leave is phoenix.js cleaning up the join that timed out: expected, not a leave of an unjoined topic.
+        #expect(p.rules == ["join-timeout"])
         #expect(p.said[0].severity == .warning)
         #expect(p.said[0].seqs == [1])
     }

@@ -88,6 +88,45 @@ import Testing
         #expect(bad.status == 2)
     }
 
+    /// Rules 17 and 21 followed through by the binary: phoenix.js's phx_leave of a join that
+    /// timed out is expected (not a leave of an unjoined topic), a rejoin without one is noted,
+    /// and so is a leave answered ok whose phx_close had not come when the connection closed.
+    @Test func leavesAndJoinTimeoutsAreFollowedThrough() throws {
+        let frames: [(time: Double, from: String, raw: String)] = [
+            (1.0, "client", #"["1","1","room:slow","phx_join",{}]"#),
+            (1.0, "client", #"["2","2","room:lazy","phx_join",{}]"#),
+            (11.1, "client", #"["1","3","room:slow","phx_leave",{}]"#),  // phoenix.js after the timeout
+            (11.2, "server", #"["1","3","room:slow","phx_reply",{"response":{},"status":"ok"}]"#),
+            (12.5, "client", #"["4","4","room:lazy","phx_join",{}]"#),  // no leave of join_ref 2 first
+            (12.6, "server", #"["4","4","room:lazy","phx_reply",{"response":{},"status":"ok"}]"#),
+            (13.0, "client", #"["5","5","room:done","phx_join",{}]"#),
+            (13.1, "server", #"["5","5","room:done","phx_reply",{"response":{},"status":"ok"}]"#),
+            (14.0, "client", #"["5","6","room:done","phx_leave",{}]"#),
+            (14.1, "server", #"["5","6","room:done","phx_reply",{"response":{},"status":"ok"}]"#),  // and no phx_close
+        ]
+        var lines = [
+            #"{"type":"session","format":"phxtap/1","source":"hand-made"}"#,
+            #"{"type":"open","conn":1,"time":1.0,"client":"127.0.0.1:5000","server":"127.0.0.1:4000","transport":"websocket","path":"/socket/websocket","params":{"vsn":"2.0.0"},"serializer":"v2","status":101,"vsn":"2.0.0"}"#,
+        ]
+        for (i, frame) in frames.enumerated() {
+            let raw = frame.raw.replacingOccurrences(of: "\"", with: "\\\"")
+            lines.append(#"{"type":"message","conn":1,"seq":\#(i + 1),"time":\#(frame.time),"from":"\#(frame.from)","opcode":"text","size":0,"raw":"\#(raw)","annotations":[]}"#)
+        }
+        lines.append(#"{"type":"close","conn":1,"time":20.0,"via":"close-frame","from":"client","code":1000,"reason":""}"#)
+        lines.append(#"{"type":"close","conn":1,"time":20.01,"via":"close-frame","from":"server","code":1000,"reason":""}"#)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-check-\(UUID().uuidString).jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+
+        let run = try PhxtapProcess.run(["check", "--format", "text", url.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let annotations = run.stdout.split(separator: "\n").filter { $0.contains(" [") }
+        let rules = annotations.compactMap { $0.firstMatch(of: #/\[(error|warning|info) ([a-z-]+):/#).map { String($0.2) } }
+        #expect(rules == ["join-timeout", "join-timeout", "join-timeout-no-leave", "connection-close", "leave-without-close"], "\(run.stdout)")
+        #expect(annotations.contains { $0.contains("leave-without-close") && $0.hasSuffix("(#9)") }, "\(run.stdout)")
+        #expect(annotations.contains { $0.contains("C→S room:lazy phx_join j=4") && $0.contains("join-timeout-no-leave") }, "\(run.stdout)")
+    }
+
     @Test func unreadableTranscriptsExitTwo() throws {
         let missing = try PhxtapProcess.run(["check", "/nonexistent/t.jsonl"])
         #expect(missing.status == 2)
