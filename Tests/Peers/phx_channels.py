@@ -14,6 +14,10 @@ from phx_serializer import ClientMessage
 from phx_socket import Channel, PhxSocket
 
 SLOW_DELAY = 0.2
+# The first join of realtime:slow-join on a socket takes this long: past the 10 s join timeout of phoenix.js and
+# realtime, so a client's handling of a join timeout shows on the wire (its phx_leave, or none, and its rejoin).
+SLOW_JOIN_TOPIC = "realtime:slow-join"
+SLOW_JOIN_DELAY = 10.5
 
 
 class RoomChannel:
@@ -66,6 +70,13 @@ class RealtimeChannel:
         config = payload.get("config", {}) if isinstance(payload, dict) else {}
         channel.assigns["config"] = config if isinstance(config, dict) else {}
         return "ok", {"postgres_changes": []}
+
+    def join_delay(self, socket: PhxSocket, topic: str) -> float:
+        """`realtime:slow-join`: the socket's first join of it is slow; the later ones are not."""
+        if topic != SLOW_JOIN_TOPIC or topic in socket.slow_joined:
+            return 0.0
+        socket.slow_joined.add(topic)
+        return SLOW_JOIN_DELAY
 
     def after_join(self, socket: PhxSocket, channel: Channel, payload: Any) -> None:
         """Supabase pushes presence_state after the join when presence is enabled."""

@@ -40,7 +40,8 @@ class Behaviour(Protocol):
     def handle_in(self, socket: PhxSocket, channel: Channel, msg: ClientMessage) -> None: ...
 
     # Optional: `leave_order() -> "close_first"` for modules that send phx_close before the leave reply
-    # (LiveView); plain channels reply first.
+    # (LiveView); plain channels reply first. Optional: `join_delay(socket, topic) -> seconds`, how long
+    # join/3 takes; the socket handles nothing else meanwhile, as Phoenix's socket process does not.
 
 
 class Channel:
@@ -62,6 +63,10 @@ class PhxSocket:
         self._emit, self._routes = emit, routes
         self.channels: dict[str, Channel] = {}
         self.closed = False
+        # Messages that arrived while a slow join/3 ran (the socket process's mailbox), or None.
+        self._mailbox: list[ClientMessage] | None = None
+        # Topics whose first join was slow on this socket (for `join_delay`).
+        self.slow_joined: set[str] = set()
 
     # --- output ------------------------------------------------------------------------------------
 
@@ -103,6 +108,9 @@ class PhxSocket:
 
     def handle_in(self, msg: ClientMessage) -> None:
         """Dispatch one client message following PROTOCOL.md 4.3 and the observed 1.7.24 behaviour."""
+        if self._mailbox is not None:
+            self._mailbox.append(msg)  # inside a slow join/3: handled once it returns
+            return
         topic, event = msg.topic, msg.event
         if topic == "phoenix" and event == "heartbeat":
             self.send(None, msg.ref, "phoenix", "phx_reply", Reply("ok", {}))
@@ -155,6 +163,28 @@ class PhxSocket:
             self.send(join_ref, msg.ref, msg.topic, "phx_reply",
                       Reply("error", {"reason": "too many channels joined"}))
             return
+        delay = getattr(behaviour, "join_delay", lambda socket, topic: 0.0)(self, msg.topic)
+        if delay > 0:
+            self._mailbox = []
+            self.later(delay, lambda: self._finish_slow_join(msg, old, behaviour, join_ref))
+            return
+        self._complete_join(msg, old, behaviour, join_ref)
+
+    def _finish_slow_join(self, msg: ClientMessage, old: Channel | None, behaviour: Behaviour,
+                          join_ref: JsonRef) -> None:
+        """join/3 returned: answer it, then handle what arrived meanwhile, in order."""
+        waiting, self._mailbox = self._mailbox or [], None
+        if self.closed:
+            return
+        self._complete_join(msg, old, behaviour, join_ref)
+        for i, queued in enumerate(waiting):
+            if self._mailbox is not None:  # another slow join started: the rest waits for it
+                self._mailbox.extend(waiting[i:])
+                return
+            self.handle_in(queued)
+
+    def _complete_join(self, msg: ClientMessage, old: Channel | None, behaviour: Behaviour,
+                       join_ref: JsonRef) -> None:
         channel = Channel(self, msg.topic, join_ref, behaviour)
         status, response = behaviour.join(self, channel, msg.payload)
         if status == "ok":
