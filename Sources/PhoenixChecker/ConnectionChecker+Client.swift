@@ -88,7 +88,18 @@ extension ConnectionChecker {
         if let j = message.joinRef, channel.earlierJoinRefs.contains(j) || (channel.joinRef == j && channels[topic] != nil) {
             notes += note("client-reused-join-ref", "phx_join of \(topic) reuses join_ref \(j) of an earlier join: late phx_close or phx_error of that join will hit this one")
         }
-        if channels[topic] != nil, channel.phase == .joined || channel.phase == .joining {
+        if channels[topic] != nil, channel.timedOutJoin == .notLeft, let old = channel.joinRef {
+            // A rejoin after a join timeout, the timed-out join not left: said once, whether or not
+            // the late ok to it made the topic joined again (a duplicate join then, for the server).
+            let fate = channel.phase == .joined
+                ? "its ok came late, so the server has it joined; it ends that join with phx_close when this one arrives"
+                : "the server may still complete it, and then ends it with phx_close when this join arrives"
+            var v1 = false
+            if case .v1Object = message.layout { v1 = true }
+            let hazard = v1 ? "; in V1 that phx_close carries no join_ref, and a client takes it for this join's" : ""
+            notes += note("join-timeout-no-leave", "phx_join of \(topic) follows the join with join_ref \(old), which got no reply in time, without a phx_leave for it (phoenix.js leaves a timed-out join first): \(fate)\(hazard)")
+            ChannelState.appendCapped(&channel.replacedJoinRefs, old)
+        } else if channels[topic] != nil, channel.phase == .joined || channel.phase == .joining {
             let prior = channel.joinRef.map { " \($0)" } ?? ""
             notes += note("duplicate-join", "\(topic) is already \(channel.phase == .joined ? "joined" : "being joined") (join_ref\(prior)) and no phx_leave was sent: the server closes that join (phx_close) and answers this one")
             if let old = channel.joinRef { ChannelState.appendCapped(&channel.replacedJoinRefs, old) }
@@ -112,10 +123,6 @@ extension ConnectionChecker {
         let open = channels.values.reduce(0) { $0 + ($1.isOpen ? 1 : 0) } - (channels[topic]?.isOpen == true ? 1 : 0)
         if open >= 100 {
             notes += note("too-many-channels", "\(open) other topics are joined on this socket; Phoenix refuses joins past 100 with \"too many channels joined\"")
-        }
-        if channels[topic] != nil, channel.phase == .errored, channel.timedOutJoin == .notLeft, let old = channel.joinRef {
-            notes += note("join-timeout-no-leave", "phx_join of \(topic) follows the join with join_ref \(old), which got no reply in time, without a phx_leave for it: the server may still complete that join (phoenix.js leaves it first); Phoenix then ends it with phx_close when this join arrives")
-            ChannelState.appendCapped(&channel.replacedJoinRefs, old)
         }
         channel.timedOutJoin = nil
         channel.answeredLeave = nil

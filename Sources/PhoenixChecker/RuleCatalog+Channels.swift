@@ -214,9 +214,11 @@ extension RuleCatalog {
                 The server may still complete a join the client gave up on: the socket process runs `join/3` \
                 to the end. phoenix.js therefore sends `phx_leave` with the timed-out join_ref before it \
                 joins again. Without it, a join completed late stays open on the server, sending its \
-                messages, until the next join of the topic makes Phoenix close it.
+                messages, until the next join of the topic makes Phoenix close it; in V1 that `phx_close` \
+                carries no join_ref, so the client takes it for the new join's and drops the channel it has \
+                just joined (Supabase realtime-py 2.34 does both: it resends the join, then reports CLOSED).
                 """,
-            basis: "PX assets/js/phoenix/channel.js:61-67; lib/phoenix/socket.ex:771-788"),
+            basis: "PX assets/js/phoenix/channel.js:61-67; lib/phoenix/socket.ex:771-788; realtime-py 2.34.1 realtime/_async/channel.py (on_join_push_timeout, _rejoin)"),
         Rule(
             "push-unanswered", .info, topic: .replies, section9: [21],
             summary: "A client push got no reply: the timeout passed, the channel ended or the connection closed.",

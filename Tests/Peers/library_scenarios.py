@@ -99,5 +99,31 @@ async def realtime_client(base: str, http: str, log: ClientLog) -> None:
     await client.close()
 
 
+async def realtime_join_timeout(base: str, http: str, log: ClientLog) -> None:
+    """Supabase realtime joining `realtime:slow-join`, whose first join the server answers after 10.5 s, past the
+    client's 10 s timeout. realtime marks the channel errored and a second later sends the join again (a new ref),
+    with no phx_leave for the join that timed out (phoenix.js sends one); the rejoin is answered at once, and the
+    server then closes the join it completed late. That phx_close carries no join_ref in V1, and realtime takes
+    it for the current channel's: the states it reports end TIMED_OUT, SUBSCRIBED, CLOSED (logged as a note)."""
+    from realtime import AsyncRealtimeClient
+
+    client = AsyncRealtimeClient(f"{base}/socket", token="anon-key", auto_reconnect=False)
+    await client.connect()
+    channel = client.channel("slow-join", {"config": {"private": False}})
+    states: list[str] = []
+    await channel.subscribe(lambda state, err: states.append(str(getattr(state, "value", state))))
+    check(states == ["TIMED_OUT"], f"subscribe returns when the join times out (states {states})")
+    for _ in range(50):  # the rejoin goes out 1 s after the timeout
+        if "SUBSCRIBED" in states:
+            break
+        await asyncio.sleep(0.1)
+    check("SUBSCRIBED" in states, f"the rejoin is answered (states {states})")
+    await asyncio.sleep(0.3)  # the close of the join completed late follows the rejoin's reply
+    log.log("received", "states: " + ",".join(states), opcode="note")
+    await client.close()
+
+
 SCENARIOS = {"phoenix_client_v2": phoenix_client_v2, "phoenix_client_v1": phoenix_client_v1,
              "realtime": realtime_client}
+# Run only when named: each takes longer than a client's timeouts.
+SLOW_SCENARIOS = {"realtime_join_timeout": realtime_join_timeout}
