@@ -41,13 +41,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=1,
                    help="forked processes sharing the port, for load tests (broadcasts and presence stay per worker)")
     p.add_argument("--longpoll-window-ms", type=int, default=10_000, help="LongPoll poll window (Phoenix: 10000)")
+    p.add_argument("--slow-join-ms", type=int, default=10_500,
+                   help="how long the first join of realtime:slow-join on a socket takes (past the clients' 10 s timeout)")
     return p.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace, sock: socket.socket, announce: bool) -> None:
     """Serve on an already listening socket until SIGINT/SIGTERM."""
     config = ServerConfig(hub=Hub(), version=parse_version(args.phoenix_version), compress=args.compress,
-                          mounts={"/socket": default_routes(), "/live": live_routes()},
+                          mounts={"/socket": default_routes(args.slow_join_ms / 1000), "/live": live_routes()},
                           longpoll_window=args.longpoll_window_ms / 1000, ws_timeout=args.ws_timeout_ms / 1000)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: Connection(config), sock=sock)

@@ -14,8 +14,9 @@ from phx_serializer import ClientMessage
 from phx_socket import Channel, PhxSocket
 
 SLOW_DELAY = 0.2
-# The first join of realtime:slow-join on a socket takes this long: past the 10 s join timeout of phoenix.js and
-# realtime, so a client's handling of a join timeout shows on the wire (its phx_leave, or none, and its rejoin).
+# The first join of realtime:slow-join on a socket takes this long (by default; --slow-join-ms): past the 10 s
+# join timeout of phoenix.js and realtime, so a client's handling of a join timeout shows on the wire (its
+# phx_leave, or none, and its rejoin).
 SLOW_JOIN_TOPIC = "realtime:slow-join"
 SLOW_JOIN_DELAY = 10.5
 
@@ -65,6 +66,9 @@ class RealtimeChannel:
 
     _anon = itertools.count(1)
 
+    def __init__(self, slow_join_delay: float = SLOW_JOIN_DELAY) -> None:
+        self.slow_join_delay = slow_join_delay
+
     def join(self, socket: PhxSocket, channel: Channel, payload: Any) -> tuple[str, Any]:
         """Accept and remember the join config."""
         config = payload.get("config", {}) if isinstance(payload, dict) else {}
@@ -76,7 +80,7 @@ class RealtimeChannel:
         if topic != SLOW_JOIN_TOPIC or topic in socket.slow_joined:
             return 0.0
         socket.slow_joined.add(topic)
-        return SLOW_JOIN_DELAY
+        return self.slow_join_delay
 
     def after_join(self, socket: PhxSocket, channel: Channel, payload: Any) -> None:
         """Supabase pushes presence_state after the join when presence is enabled."""
@@ -109,6 +113,6 @@ class RealtimeChannel:
             socket.reply(channel, msg.ref, "ok", {})
 
 
-def default_routes() -> list[tuple[str, Any]]:
+def default_routes(slow_join_delay: float = SLOW_JOIN_DELAY) -> list[tuple[str, Any]]:
     """The socket's `channel` routes: anything else is an unmatched topic."""
-    return [("room:", RoomChannel()), ("realtime:", RealtimeChannel())]
+    return [("room:", RoomChannel()), ("realtime:", RealtimeChannel(slow_join_delay))]

@@ -202,6 +202,17 @@ def test_close_is_answered_like_bandit(server, code: int | None, reply: int) -> 
         assert sock.recv(100) == b""  # then FIN
 
 
+def test_a_slow_join_holds_the_socket_as_phoenix_does(server_factory) -> None:
+    """Phoenix's socket process runs join/3 to the end before it reads the next message: a heartbeat and a second
+    join sent meanwhile are answered after the slow join, in order; the second join then replaces the first."""
+    s = server_factory("--slow-join-ms", "400")
+    sends = [_join("1", "realtime:slow-join"), [None, "2", "phoenix", "heartbeat", {}], _join("3", "realtime:slow-join")]
+    got, _ = asyncio.run(_session(s.url("/socket/websocket?vsn=2.0.0"), sends, 4))
+    assert [m[:4] for m in got] == [["1", "1", "realtime:slow-join", "phx_reply"], [None, "2", "phoenix", "phx_reply"],
+                                    ["3", "3", "realtime:slow-join", "phx_reply"],
+                                    ["1", "1", "realtime:slow-join", "phx_close"]]
+
+
 def test_idle_websocket_is_closed_with_1002(server_factory) -> None:
     s = server_factory("--ws-timeout-ms", "300")
     got, close = asyncio.run(_session(s.url("/socket/websocket?vsn=2.0.0"), [], 0, wait=1.0))
