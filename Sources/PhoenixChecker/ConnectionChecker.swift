@@ -162,9 +162,9 @@ public struct ConnectionChecker: Sendable {
         return out
     }
 
-    /// The connection closed: every leave the server accepted should have ended its channel with
-    /// phx_close by now (rule 17). Not asked when the input merely ends, which can fall between
-    /// the reply and the close.
+    /// The connection closed (close handshake, or TCP): every leave the server accepted should
+    /// have ended its channel with phx_close by now (rule 17). Not asked when the input merely
+    /// ends, which can fall between the reply and the close.
     private func leavesWithoutClose(time: Double) -> [Finding] {
         let waiting = channels.compactMap { topic, channel in
             channel.phase == .leaving ? channel.answeredLeave.map { (topic: topic, joinRef: channel.joinRef, leave: $0) } : nil
@@ -177,11 +177,13 @@ public struct ConnectionChecker: Sendable {
         }
     }
 
-    /// The input ended or the connection went away: settles everything pending.
-    public mutating func finish(time: Double) -> [Finding] {
+    /// The input ended, or (`connectionEnded`) the connection went away without the close
+    /// handshake, e.g. a TCP FIN or reset: settles everything pending.
+    public mutating func finish(time: Double, connectionEnded: Bool = false) -> [Finding] {
         var out = advance(to: time)
-        let why = isClosed ? "the connection closed before a reply" : "the input ended before a reply"
+        let why = isClosed || connectionEnded ? "the connection closed before a reply" : "the input ended before a reply"
         out += settleAll(time: time, because: why)
+        if connectionEnded, !isClosed { out += leavesWithoutClose(time: time) }
         isClosed = true
         return out
     }

@@ -89,7 +89,8 @@ final class PhoenixSession {
         if let ending, !sawCloseFrame {
             out.append(.close(CloseRecord(conn: conn, time: time, via: ending.via, from: ending.from, code: nil, reason: ending.reason)))
         }
-        append(checker.finish(time: max(time, lastTime)), into: &out)
+        let wentAway = ending.map { $0.via == .tcpFin || $0.via == .tcpReset } ?? false
+        append(checker.finish(time: max(time, lastTime), connectionEnded: wentAway), into: &out)
     }
 
     private func append(_ findings: [Finding], into out: inout [TranscriptRecord]) {

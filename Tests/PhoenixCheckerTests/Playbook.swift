@@ -65,6 +65,11 @@ struct Playbook {
         record(checker.finish(time: time))
     }
 
+    /// The TCP connection ended without the WebSocket close handshake.
+    mutating func connectionEnded(at time: Double) {
+        record(checker.finish(time: time, connectionEnded: true))
+    }
+
     mutating func longPoll(_ method: String, status: Int, at time: Double) {
         record(checker.longPollResponse(time: time, method: method, status: status))
     }
