@@ -47,14 +47,27 @@ struct CheckerOptionGroup: ParsableArguments {
             valueName: "x.y.z"))
     var phoenixVersion: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "How long your client waits for the reply to a join or push, in seconds (default: 10, as phoenix.js).",
+            discussion: "Join and push timeouts, late replies and rejoins after a timeout are judged by it. lv: topics keep LiveView's 30 s.",
+            valueName: "seconds"))
+    var pushTimeout: Double?
+
     func validate() throws {
         if let phoenixVersion, PhoenixVersion(phoenixVersion) == nil {
             throw ValidationError("--phoenix-version expects a version such as 1.8.3, not \"\(phoenixVersion)\"")
         }
+        if let pushTimeout, !(pushTimeout > 0 && pushTimeout < 86_400) {
+            throw ValidationError("--push-timeout expects seconds above 0 and below a day, not \(pushTimeout)")
+        }
     }
 
     var checkerOptions: CheckerOptions {
-        CheckerOptions(phoenixVersion: phoenixVersion.flatMap(PhoenixVersion.init) ?? .newest)
+        var options = CheckerOptions(phoenixVersion: phoenixVersion.flatMap(PhoenixVersion.init) ?? .newest)
+        if let pushTimeout { options.pushTimeout = pushTimeout }
+        return options
     }
 }
 

@@ -9,6 +9,26 @@ import Testing
         return url
     }
 
+    /// A transcript written by hand: one V2 WebSocket connection opened at 1.0 with these text
+    /// frames, then the close handshake at `closedAt` when given. The caller removes the file.
+    private func handMade(_ frames: [(time: Double, from: String, raw: String)], closedAt: Double? = nil) throws -> URL {
+        var lines = [
+            #"{"type":"session","format":"phxtap/1","source":"hand-made"}"#,
+            #"{"type":"open","conn":1,"time":1.0,"client":"127.0.0.1:5000","server":"127.0.0.1:4000","transport":"websocket","path":"/socket/websocket","params":{"vsn":"2.0.0"},"serializer":"v2","status":101,"vsn":"2.0.0"}"#,
+        ]
+        for (i, frame) in frames.enumerated() {
+            let raw = frame.raw.replacingOccurrences(of: "\"", with: "\\\"")
+            lines.append(#"{"type":"message","conn":1,"seq":\#(i + 1),"time":\#(frame.time),"from":"\#(frame.from)","opcode":"text","size":0,"raw":"\#(raw)","annotations":[]}"#)
+        }
+        if let closedAt {
+            lines.append(#"{"type":"close","conn":1,"time":\#(closedAt),"via":"close-frame","from":"client","code":1000,"reason":""}"#)
+            lines.append(#"{"type":"close","conn":1,"time":\#(closedAt + 0.01),"via":"close-frame","from":"server","code":1000,"reason":""}"#)
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-check-\(UUID().uuidString).jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
     @Test func cleanTranscriptPasses() throws {
         let url = try record("basic.pcap")
         defer { try? FileManager.default.removeItem(at: url) }
@@ -70,15 +90,11 @@ import Testing
 
     @Test func phoenixVersionChangesTheVerdict() throws {
         // A push with a null join_ref on a joined channel: dropped silently by Phoenix 1.8.3 to 1.8.11.
-        let lines = [
-            #"{"type":"session","format":"phxtap/1","source":"hand-made"}"#,
-            #"{"type":"open","conn":1,"time":1.0,"client":"127.0.0.1:5000","server":"127.0.0.1:4000","transport":"websocket","path":"/socket/websocket","params":{"vsn":"2.0.0"},"serializer":"v2","status":101,"vsn":"2.0.0"}"#,
-            #"{"type":"message","conn":1,"seq":1,"time":1.1,"from":"client","opcode":"text","size":0,"raw":"[\"1\",\"1\",\"room:a\",\"phx_join\",{}]","annotations":[]}"#,
-            #"{"type":"message","conn":1,"seq":2,"time":1.2,"from":"server","opcode":"text","size":0,"raw":"[\"1\",\"1\",\"room:a\",\"phx_reply\",{\"response\":{},\"status\":\"ok\"}]","annotations":[]}"#,
-            #"{"type":"message","conn":1,"seq":3,"time":1.3,"from":"client","opcode":"text","size":0,"raw":"[null,\"2\",\"room:a\",\"ping\",{}]","annotations":[]}"#,
-        ]
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-check-\(UUID().uuidString).jsonl")
-        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        let url = try handMade([
+            (1.1, "client", #"["1","1","room:a","phx_join",{}]"#),
+            (1.2, "server", #"["1","1","room:a","phx_reply",{"response":{},"status":"ok"}]"#),
+            (1.3, "client", #"[null,"2","room:a","ping",{}]"#),
+        ])
         defer { try? FileManager.default.removeItem(at: url) }
         let old = try PhxtapProcess.run(["check", "--phoenix-version", "1.8.5", url.path])
         #expect(old.status == 1, "\(old.stdout)")
@@ -104,18 +120,7 @@ import Testing
             (14.0, "client", #"["5","6","room:done","phx_leave",{}]"#),
             (14.1, "server", #"["5","6","room:done","phx_reply",{"response":{},"status":"ok"}]"#),  // and no phx_close
         ]
-        var lines = [
-            #"{"type":"session","format":"phxtap/1","source":"hand-made"}"#,
-            #"{"type":"open","conn":1,"time":1.0,"client":"127.0.0.1:5000","server":"127.0.0.1:4000","transport":"websocket","path":"/socket/websocket","params":{"vsn":"2.0.0"},"serializer":"v2","status":101,"vsn":"2.0.0"}"#,
-        ]
-        for (i, frame) in frames.enumerated() {
-            let raw = frame.raw.replacingOccurrences(of: "\"", with: "\\\"")
-            lines.append(#"{"type":"message","conn":1,"seq":\#(i + 1),"time":\#(frame.time),"from":"\#(frame.from)","opcode":"text","size":0,"raw":"\#(raw)","annotations":[]}"#)
-        }
-        lines.append(#"{"type":"close","conn":1,"time":20.0,"via":"close-frame","from":"client","code":1000,"reason":""}"#)
-        lines.append(#"{"type":"close","conn":1,"time":20.01,"via":"close-frame","from":"server","code":1000,"reason":""}"#)
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-check-\(UUID().uuidString).jsonl")
-        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        let url = try handMade(frames, closedAt: 20.0)
         defer { try? FileManager.default.removeItem(at: url) }
 
         let run = try PhxtapProcess.run(["check", "--format", "text", url.path])
@@ -125,6 +130,25 @@ import Testing
         #expect(rules == ["join-timeout", "join-timeout", "join-timeout-no-leave", "connection-close", "leave-without-close"], "\(run.stdout)")
         #expect(annotations.contains { $0.contains("leave-without-close") && $0.hasSuffix("(#9)") }, "\(run.stdout)")
         #expect(annotations.contains { $0.contains("C→S room:lazy phx_join j=4") && $0.contains("join-timeout-no-leave") }, "\(run.stdout)")
+    }
+
+    /// A join answered after 3 s is on time for phoenix.js (10 s) but not for a client that gives
+    /// up after 2 s: --push-timeout tells the checker which.
+    @Test func pushTimeoutIsTheClients() throws {
+        let url = try handMade([
+            (1.0, "client", #"["1","1","room:a","phx_join",{}]"#),
+            (4.0, "server", #"["1","1","room:a","phx_reply",{"response":{},"status":"ok"}]"#),
+        ])
+        defer { try? FileManager.default.removeItem(at: url) }
+        let phoenixJS = try PhxtapProcess.run(["check", "--format", "text", url.path])
+        #expect(phoenixJS.status == 0)
+        #expect(!phoenixJS.stdout.contains("["), "\(phoenixJS.stdout)")
+        let impatient = try PhxtapProcess.run(["check", "--format", "text", "--push-timeout", "2", url.path])
+        #expect(impatient.stdout.contains("[warning join-timeout: phx_join of room:a (ref 1) got no reply within 2 s"), "\(impatient.stdout)")
+        #expect(impatient.stdout.contains("[warning orphan-reply:"), "\(impatient.stdout)")
+        let zero = try PhxtapProcess.run(["check", "--push-timeout", "0", url.path])
+        #expect(zero.status == 2)
+        #expect(zero.stderr.contains("--push-timeout expects seconds above 0"), "\(zero.stderr)")
     }
 
     @Test func unreadableTranscriptsExitTwo() throws {
