@@ -94,9 +94,7 @@ extension ConnectionChecker {
             let fate = channel.phase == .joined
                 ? "its ok came late, so the server has it joined; it ends that join with phx_close when this one arrives"
                 : "the server may still complete it, and then ends it with phx_close when this join arrives"
-            var v1 = false
-            if case .v1Object = message.layout { v1 = true }
-            let hazard = v1 ? "; in V1 that phx_close carries no join_ref, and a client takes it for this join's" : ""
+            let hazard = message.layout.isV1 ? "; in V1 that phx_close carries no join_ref, and a client takes it for this join's" : ""
             notes += note("join-timeout-no-leave", "phx_join of \(topic) follows the join with join_ref \(old), which got no reply in time, without a phx_leave for it (phoenix.js leaves a timed-out join first): \(fate)\(hazard)")
             ChannelState.appendCapped(&channel.replacedJoinRefs, old)
         } else if channels[topic] != nil, channel.phase == .joined || channel.phase == .joining {

@@ -5,8 +5,7 @@ import PhoenixProtocol
 extension ConnectionChecker {
     mutating func serverMessage(_ message: PhoenixMessage, _ m: MessagePlace, _ verdict: inout MessageVerdict) {
         // V1 never sends join_ref; phx_close and phx_error carry the join_ref in `ref`.
-        let isV1: Bool
-        if case .v1Object = message.layout { isV1 = true } else { isV1 = false }
+        let isV1 = message.layout.isV1
         let event = CheckedEvent(message.event)
         switch event {
         case .reply:

@@ -61,6 +61,12 @@ public enum WireLayout: Sendable, Hashable {
     case v2Array(extraElements: [String])
     /// A V2 binary frame of the given kind.
     case v2Binary(BinaryKind)
+
+    /// A V1 object: no join_ref from the server, and phx_close and phx_error carry theirs in `ref`.
+    public var isV1: Bool {
+        if case .v1Object = self { return true }
+        return false
+    }
 }
 
 /// The kind byte of a V2 binary frame.

@@ -135,8 +135,7 @@ public struct Redactor: Sendable, Hashable {
         var copy = record
         copy.raw = out[...]
         if case .success(let message) = record.decoded {
-            let serializer: Serializer
-            if case .v1Object = message.layout { serializer = .v1 } else { serializer = .v2 }
+            let serializer: Serializer = message.layout.isV1 ? .v1 : .v2
             copy.decoded = Result { () throws(DecodeError) -> PhoenixMessage in
                 try PhoenixDecoder.decode(out[...], opcode: .text, from: record.from, serializer: serializer)
             }
