@@ -86,7 +86,6 @@ extension ConnectionChecker {
             default: why = "the channel crashed (phx_error) before replying"
             }
             channel.phase = isClose ? .closed : .errored
-            channel.answeredLeave = nil
             if !isClose { channel.lastFailure = m.time }
             channel.lastUsed = m.time
             channels[topic] = channel
