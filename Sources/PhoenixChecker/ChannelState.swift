@@ -49,8 +49,7 @@ struct ChannelState: Sendable {
     /// join_ref's): nil when it was answered in time.
     var timedOutJoin: TimedOutJoin?
     /// The seq of the phx_leave the server answered ok, while the phx_close that Phoenix sends
-    /// after it is awaited. Read only in the `.leaving` phase; a join clears it (only a join
-    /// leads from the phases after a close back to `.leaving`).
+    /// after it is awaited.
     var answeredLeave: Int?
     /// `lv:` and `lvu:` topics use LiveView's longer push timeout and join checks.
     var isLiveView: Bool

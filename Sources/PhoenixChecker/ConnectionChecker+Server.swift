@@ -86,6 +86,7 @@ extension ConnectionChecker {
             default: why = "the channel crashed (phx_error) before replying"
             }
             channel.phase = isClose ? .closed : .errored
+            channel.answeredLeave = nil
             if !isClose { channel.lastFailure = m.time }
             channel.lastUsed = m.time
             channels[topic] = channel
