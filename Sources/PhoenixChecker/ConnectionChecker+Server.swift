@@ -86,6 +86,8 @@ extension ConnectionChecker {
             default: why = "the channel crashed (phx_error) before replying"
             }
             channel.phase = isClose ? .closed : .errored
+            // Not only a join leads back to `.leaving`: a repeated late ok to a join that timed out
+            // and was left does too, and must not find this leave waiting.
             channel.answeredLeave = nil
             if !isClose { channel.lastFailure = m.time }
             channel.lastUsed = m.time

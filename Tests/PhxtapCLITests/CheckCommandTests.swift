@@ -10,8 +10,11 @@ import Testing
     }
 
     /// A transcript written by hand: one V2 WebSocket connection opened at 1.0 with these text
-    /// frames, then the close handshake at `closedAt` when given. The caller removes the file.
-    private func handMade(_ frames: [(time: Double, from: String, raw: String)], closedAt: Double? = nil) throws -> URL {
+    /// frames, then, when `closedAt` is given, the close handshake (or, `byTCP`, a FIN from the
+    /// client with no close frame). The caller removes the file.
+    private func handMade(
+        _ frames: [(time: Double, from: String, raw: String)], closedAt: Double? = nil, byTCP: Bool = false
+    ) throws -> URL {
         var lines = [
             #"{"type":"session","format":"phxtap/1","source":"hand-made"}"#,
             #"{"type":"open","conn":1,"time":1.0,"client":"127.0.0.1:5000","server":"127.0.0.1:4000","transport":"websocket","path":"/socket/websocket","params":{"vsn":"2.0.0"},"serializer":"v2","status":101,"vsn":"2.0.0"}"#,
@@ -20,7 +23,9 @@ import Testing
             let raw = frame.raw.replacingOccurrences(of: "\"", with: "\\\"")
             lines.append(#"{"type":"message","conn":1,"seq":\#(i + 1),"time":\#(frame.time),"from":"\#(frame.from)","opcode":"text","size":0,"raw":"\#(raw)","annotations":[]}"#)
         }
-        if let closedAt {
+        if let closedAt, byTCP {
+            lines.append(#"{"type":"close","conn":1,"time":\#(closedAt),"via":"tcp-fin","from":"client","code":null,"reason":"TCP connection closed by the client without a close frame"}"#)
+        } else if let closedAt {
             lines.append(#"{"type":"close","conn":1,"time":\#(closedAt),"via":"close-frame","from":"client","code":1000,"reason":""}"#)
             lines.append(#"{"type":"close","conn":1,"time":\#(closedAt + 0.01),"via":"close-frame","from":"server","code":1000,"reason":""}"#)
         }
@@ -130,6 +135,16 @@ import Testing
         #expect(rules == ["join-timeout", "join-timeout", "join-timeout-no-leave", "connection-close", "leave-without-close"], "\(run.stdout)")
         #expect(annotations.contains { $0.contains("leave-without-close") && $0.hasSuffix("(#9)") }, "\(run.stdout)")
         #expect(annotations.contains { $0.contains("C→S room:lazy phx_join j=4") && $0.contains("join-timeout-no-leave") }, "\(run.stdout)")
+
+        // The same connection ended by TCP alone is closed too; a capture that merely stops is not.
+        let byTCP = try handMade(frames, closedAt: 20.0, byTCP: true)
+        defer { try? FileManager.default.removeItem(at: byTCP) }
+        let finRun = try PhxtapProcess.run(["check", "--format", "text", byTCP.path])
+        #expect(finRun.stdout.contains("[info leave-without-close:"), "\(finRun.stdout)")
+        let cut = try handMade(frames)
+        defer { try? FileManager.default.removeItem(at: cut) }
+        let cutRun = try PhxtapProcess.run(["check", "--format", "text", cut.path])
+        #expect(cutRun.stdout.contains("join-timeout-no-leave") && !cutRun.stdout.contains("leave-without-close"), "\(cutRun.stdout)")
     }
 
     /// A join answered after 3 s is on time for phoenix.js (10 s) but not for a client that gives
