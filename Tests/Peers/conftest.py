@@ -44,6 +44,15 @@ class ServerProcess:
             self.proc.wait()
 
 
+@pytest.fixture(scope="session")
+def phxtap() -> str:
+    """The phxtap binary the tests drive: $PHXTAP_BIN, else the debug build (which must exist)."""
+    root = os.path.dirname(os.path.dirname(HERE))
+    path = os.environ.get("PHXTAP_BIN", os.path.join(root, ".build", "debug", "phxtap"))
+    assert os.access(path, os.X_OK), f"{path} not found: build phxtap first (`swift build`), or set PHXTAP_BIN"
+    return path
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerProcess]:
     """The default server: Phoenix 1.7.24 behaviour, no compression, short LongPoll window."""

@@ -28,6 +28,7 @@ from client_log import ClientLog, current_scenario, install_websockets_tap  # no
 SCENARIOS = {**raw_scenarios.SCENARIOS, **library_scenarios.SCENARIOS}
 # Named with --scenario only (they wait out a client timeout): not part of the default run.
 SLOW_SCENARIOS = library_scenarios.SLOW_SCENARIOS
+NAMED = {**SCENARIOS, **SLOW_SCENARIOS}
 
 
 async def run(url: str, names: list[str], log: ClientLog, timeout: float) -> list[dict[str, object]]:
@@ -42,7 +43,7 @@ async def run(url: str, names: list[str], log: ClientLog, timeout: float) -> lis
         start = time.perf_counter()
         error = None
         try:
-            await asyncio.wait_for({**SCENARIOS, **SLOW_SCENARIOS}[name](base, http, log), timeout)
+            await asyncio.wait_for(NAMED[name](base, http, log), timeout)
         except Exception as exc:  # noqa: BLE001  (any failure is reported, then the next scenario runs)
             error = f"{type(exc).__name__}: {exc}"
         results.append({"scenario": name, "ok": error is None, "error": error,
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--url", required=True, help="ws://HOST:PORT of the server or proxy (paths are added)")
     p.add_argument("--log", required=True, help="JSON-lines file for what the clients sent and received")
-    p.add_argument("--scenario", action="append", choices=sorted({**SCENARIOS, **SLOW_SCENARIOS}),
+    p.add_argument("--scenario", action="append", choices=sorted(NAMED),
                    help="run only these (repeatable); the default is every scenario but " + ", ".join(SLOW_SCENARIOS))
     p.add_argument("--timeout", type=float, default=20.0, help="seconds per scenario")
     args = p.parse_args(argv)

@@ -17,13 +17,10 @@ import time
 
 from conftest import HERE, ServerProcess
 
-ROOT = os.path.dirname(os.path.dirname(HERE))
-PHXTAP = os.environ.get("PHXTAP_BIN", os.path.join(ROOT, ".build", "debug", "phxtap"))
 
-
-def start_proxy(upstream_port: int, record: str) -> tuple[subprocess.Popen, int]:
+def start_proxy(phxtap: str, upstream_port: int, record: str) -> tuple[subprocess.Popen, int]:
     """`phxtap proxy` on a free port in front of the server; returns it and the port it announced."""
-    proxy = subprocess.Popen([PHXTAP, "proxy", "--upstream", f"http://127.0.0.1:{upstream_port}",
+    proxy = subprocess.Popen([phxtap, "proxy", "--upstream", f"http://127.0.0.1:{upstream_port}",
                               "--listen", "127.0.0.1:0", "--record", record, "--format", "jsonl"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     assert proxy.stderr is not None
@@ -38,10 +35,9 @@ def start_proxy(upstream_port: int, record: str) -> tuple[subprocess.Popen, int]
     raise AssertionError("phxtap proxy did not announce its port")
 
 
-def test_realtime_rejoin_after_a_join_timeout(server: ServerProcess, tmp_path) -> None:
-    assert os.access(PHXTAP, os.X_OK), f"{PHXTAP} not found: build phxtap first (`swift build`), or set PHXTAP_BIN"
+def test_realtime_rejoin_after_a_join_timeout(server: ServerProcess, phxtap: str, tmp_path) -> None:
     record = str(tmp_path / "session.jsonl")
-    proxy, port = start_proxy(server.port, record)
+    proxy, port = start_proxy(phxtap, server.port, record)
     try:
         clients = subprocess.run([sys.executable, os.path.join(HERE, "run_clients.py"), "--url", f"ws://127.0.0.1:{port}",
                                   "--log", str(tmp_path / "clients.jsonl"), "--scenario", "realtime_join_timeout"],

@@ -21,9 +21,6 @@ import pytest
 from conftest import HERE, ServerProcess
 from record_capture import start_tcpdump
 
-ROOT = os.path.dirname(os.path.dirname(HERE))
-PHXTAP = os.environ.get("PHXTAP_BIN", os.path.join(ROOT, ".build", "debug", "phxtap"))
-
 
 def copy(source: int, sinks: list) -> None:
     """Copies everything from the descriptor `source` to each of `sinks` (binary files) until end of file."""
@@ -45,17 +42,16 @@ def without_source(lines: list[str]) -> list[dict]:
 
 
 @pytest.mark.skipif(shutil.which("tcpdump") is None, reason="tcpdump is not installed")
-def test_live_capture_from_tcpdump(server: ServerProcess, tmp_path) -> None:
-    assert os.access(PHXTAP, os.X_OK), f"{PHXTAP} not found: build phxtap first (`swift build`), or set PHXTAP_BIN"
+def test_live_capture_from_tcpdump(server: ServerProcess, phxtap: str, tmp_path) -> None:
     saved = tmp_path / "live.pcap"
     dump = start_tcpdump("-", server.port, buffer_kib=4096, stdout=subprocess.PIPE)
-    phxtap = subprocess.Popen([PHXTAP, "read", "--format", "jsonl", "-"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert dump.stdout is not None and phxtap.stdin is not None and phxtap.stdout is not None
-    copier = threading.Thread(target=copy, args=(dump.stdout.fileno(), [phxtap.stdin, open(saved, "wb")]))
+    reading = subprocess.Popen([phxtap, "read", "--format", "jsonl", "-"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert dump.stdout is not None and reading.stdin is not None and reading.stdout is not None
+    copier = threading.Thread(target=copy, args=(dump.stdout.fileno(), [reading.stdin, open(saved, "wb")]))
     copier.start()
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(line.decode() for line in phxtap.stdout))
+    reader = threading.Thread(target=lambda: lines.extend(line.decode() for line in reading.stdout))
     reader.start()
 
     def events_shown() -> set[str]:
@@ -77,11 +73,11 @@ def test_live_capture_from_tcpdump(server: ServerProcess, tmp_path) -> None:
         dump.send_signal(signal.SIGINT)
         dump.wait(timeout=10)
         copier.join(timeout=10)
-        phxtap.wait(timeout=30)
+        reading.wait(timeout=30)
         reader.join(timeout=10)
-    assert phxtap.returncode == 0, phxtap.stderr.read().decode() if phxtap.stderr else ""
+    assert reading.returncode == 0, reading.stderr.read().decode() if reading.stderr else ""
 
-    offline = subprocess.run([PHXTAP, "read", "--format", "jsonl", str(saved)], capture_output=True, text=True,
+    offline = subprocess.run([phxtap, "read", "--format", "jsonl", str(saved)], capture_output=True, text=True,
                              timeout=60)
     assert offline.returncode == 0, offline.stderr
     live = without_source(lines)
