@@ -26,10 +26,13 @@ public struct CheckerOptions: Sendable, Hashable {
     /// The most presence metas tracked per topic; past this a topic's presence is no longer checked.
     public var maxPresenceMetas: Int
 
+    /// phoenix.js's `DEFAULT_TIMEOUT`, the default `pushTimeout`.
+    public static let phoenixJSPushTimeout: Double = 10
+
     /// Options with Phoenix's defaults, for the newest version unless told otherwise.
     public init(phoenixVersion: PhoenixVersion = .newest) {
         self.phoenixVersion = phoenixVersion
-        pushTimeout = 10
+        pushTimeout = Self.phoenixJSPushTimeout
         liveViewPushTimeout = 30
         heartbeatInterval = 30
         silenceWarning = 50

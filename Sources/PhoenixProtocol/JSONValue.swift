@@ -70,6 +70,12 @@ public indirect enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// A number's value as a `Double` (large integers lose precision).
+    public var numberValue: Double? {
+        if case .number(let text) = self { return Double(text) }
+        return nil
+    }
+
     public var arrayValue: [JSONValue]? {
         if case .array(let a) = self { return a }
         return nil

@@ -34,7 +34,9 @@ public struct Pipeline {
     /// The first line of the transcript.
     public mutating func start(source: String) -> [TranscriptRecord] {
         var out: [TranscriptRecord] = []
-        emit(.session(SessionRecord(source: source, phoenixVersion: options.checker.phoenixVersion.description)), into: &out)
+        let checker = options.checker
+        let pushTimeout = checker.pushTimeout == CheckerOptions.phoenixJSPushTimeout ? nil : checker.pushTimeout
+        emit(.session(SessionRecord(source: source, phoenixVersion: checker.phoenixVersion.description, pushTimeout: pushTimeout)), into: &out)
         return out
     }
 

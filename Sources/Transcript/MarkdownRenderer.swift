@@ -21,7 +21,7 @@ public struct MarkdownRenderer: Sendable {
     /// The whole document.
     public func render(_ records: [TranscriptRecord]) -> String {
         var source: String?
-        var phoenixVersion: String?
+        var session: SessionRecord?
         var summary: SummaryRecord?
         var order: [Int] = []
         var byConn: [Int: [TranscriptRecord]] = [:]
@@ -29,7 +29,7 @@ public struct MarkdownRenderer: Sendable {
             switch record {
             case .session(let s):
                 source = s.source
-                phoenixVersion = s.phoenixVersion
+                session = s
             case .summary(let s):
                 summary = s
             default:
@@ -46,7 +46,7 @@ public struct MarkdownRenderer: Sendable {
                 + "\(summary.warnings) warning\(summary.warnings == 1 ? "" : "s"), \(summary.infos) info in all)"
         }
         out += ". "
-        if let phoenixVersion { out += "Checked against Phoenix \(phoenixVersion) behaviour. " }
+        if let session, let assumptions = TextRenderer.assumptions(session) { out += "Checked against \(assumptions). " }
         out += "Secrets appear as `[redacted len=N hash=H]`: the length of the original and a short hash, so equal secrets look equal.\n"
         for conn in order {
             out += "\n" + connection(conn, byConn[conn] ?? [])

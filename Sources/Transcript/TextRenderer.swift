@@ -14,11 +14,21 @@ public struct TextRenderer: Sendable {
         self.payloadWidth = payloadWidth
     }
 
+    /// What the checker assumed, for a session's heading: `Phoenix 1.7.24 behaviour, 2 s push
+    /// timeout`; nil when the record says nothing of it.
+    static func assumptions(_ session: SessionRecord) -> String? {
+        let parts = [
+            session.phoenixVersion.map { "Phoenix \($0) behaviour" },
+            session.pushTimeout.map { "\(DurationText.of($0)) push timeout" },
+        ].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
     /// The text for one record, without a trailing newline.
     public func render(_ record: TranscriptRecord) -> String {
         switch record {
         case .session(let r):
-            return paint("phxtap/1 transcript of \(r.source)" + (r.phoenixVersion.map { " (Phoenix \($0) behaviour)" } ?? ""), .dim)
+            return paint("phxtap/1 transcript of \(r.source)" + (Self.assumptions(r).map { " (\($0))" } ?? ""), .dim)
         case .open(let r):
             var parts = [Self.clock(r.time), paint("#\(r.conn)", .bold), "open", "\(r.client) → \(r.server)", r.transport.rawValue, r.path]
             let query = r.params.map { "\($0.name)=\($0.value)" }.joined(separator: "&")

@@ -42,7 +42,9 @@ public struct TranscriptReader {
             guard value["format"]?.stringValue == transcriptFormat else {
                 throw fail("format is \(value["format"]?.jsonText ?? "missing"), expected \"\(transcriptFormat)\"")
             }
-            return .session(SessionRecord(source: value["source"]?.stringValue ?? "", phoenixVersion: value["phoenix_version"]?.stringValue))
+            return .session(SessionRecord(
+                source: value["source"]?.stringValue ?? "", phoenixVersion: value["phoenix_version"]?.stringValue,
+                pushTimeout: value["push_timeout"]?.numberValue))
         case "open":
             let record = try open(value)
             serializers[record.conn] = record.serializer

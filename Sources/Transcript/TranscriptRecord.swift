@@ -4,15 +4,20 @@ public import PhoenixProtocol
 /// The transcript format's name and version, written in the `session` line.
 public let transcriptFormat = "phxtap/1"
 
-/// The first line: what was read or proxied.
+/// The first line: what was read or proxied, and what the checker assumed of the peers.
+/// `phxtap check` of the transcript assumes the same, unless its command line says otherwise.
 public struct SessionRecord: Sendable, Hashable {
     public var source: String
     /// The Phoenix version whose behaviour the checker assumed.
     public var phoenixVersion: String?
+    /// The client's push timeout the checker measured against, in seconds, when it was not
+    /// phoenix.js's 10 s (`--push-timeout`).
+    public var pushTimeout: Double?
 
-    public init(source: String, phoenixVersion: String? = nil) {
+    public init(source: String, phoenixVersion: String? = nil, pushTimeout: Double? = nil) {
         self.source = source
         self.phoenixVersion = phoenixVersion
+        self.pushTimeout = pushTimeout
     }
 }
 

@@ -10,8 +10,9 @@ struct CheckCommand: ParsableCommand {
         abstract: "Check recorded traffic (a transcript, a HAR from a browser, or a capture) and exit 1 on findings.",
         discussion: """
             The checker runs over the wire bytes again, so a transcript recorded earlier is judged \
-            by this version's rules and the --phoenix-version you give, not by the annotations it \
-            was written with. A HAR exported from Chrome or Firefox (Network panel, "Save all as HAR") \
+            by this version's rules, not by the annotations it was written with. It assumes what \
+            the transcript was checked with (its first line: --phoenix-version, --push-timeout) \
+            unless you give those options. A HAR exported from Chrome or Firefox (Network panel, "Save all as HAR") \
             needs no proxy: its WebSocket messages and LongPoll requests are checked the same way.
 
             Without --all it prints only what needs attention: annotated messages and standalone \
@@ -51,7 +52,9 @@ struct CheckCommand: ParsableCommand {
         let writer = RecordWriter(
             output: output, format: format, filter: filterOptions.filter,
             payloadRedactor: format.isExport ? outputOptions.redactor : nil)
-        var pipeline = Pipeline(options: PipelineOptions(checker: checkerOptions.checkerOptions, redactor: outputOptions.redactor))
+        let (checker, notes) = checkerOptions.checkerOptions(recordedIn: inputs)
+        for note in notes { Terminal.printError("phxtap: \(note)") }
+        var pipeline = Pipeline(options: PipelineOptions(checker: checker, redactor: outputOptions.redactor))
         let summary = try InputRunner(captureOptions: CaptureOptions()).runAll(
             inputs, pipeline: &pipeline, emit: { records in writer.write(all ? records : records.filter(Self.isFinding)) },
             show: writer.show, flush: writer.flush)

@@ -69,7 +69,9 @@ struct ExportCommand: ParsableCommand {
             if let damage { throw damage }
             return
         }
-        var pipeline = Pipeline(options: PipelineOptions(checker: checkerOptions.checkerOptions, redactor: redactor))
+        let (checker, notes) = checkerOptions.checkerOptions(recordedIn: inputs)
+        for note in notes { Terminal.printError("phxtap: \(note)") }
+        var pipeline = Pipeline(options: PipelineOptions(checker: checker, redactor: redactor))
         _ = try InputRunner(captureOptions: CaptureOptions()).runAll(inputs, pipeline: &pipeline, emit: writer.write, flush: writer.flush)
     }
 }

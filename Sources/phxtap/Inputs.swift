@@ -143,6 +143,22 @@ struct InputRunner {
         return (problems, readAny)
     }
 
+    /// The session line a transcript file starts with, if it does (read up to its first newline,
+    /// at most 64 KiB); nil for anything else or a file that cannot be read.
+    static func sessionRecord(ofTranscript path: String) -> SessionRecord? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var line: [UInt8] = []
+        while line.count < 1 << 16 {
+            let c = getc(file)
+            if c == EOF || c == 0x0A { break }
+            line.append(UInt8(truncatingIfNeeded: c))
+        }
+        var reader = TranscriptReader()
+        guard case .session(let session)? = try? reader.read(line: line[...]) else { return nil }
+        return session
+    }
+
     static func bytes(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else { throw unreadable(path) }
         return Array(data)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PhoenixChecker
+import PhoenixProtocol
 import Transcript
 
 /// `--format`: how records are written.
@@ -42,7 +43,7 @@ struct CheckerOptionGroup: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The Phoenix server version whose behaviour the checker assumes (default: the newest).",
+            "The Phoenix server version whose behaviour the checker assumes (default: a transcript's own, else the newest).",
             discussion: "Stale join_refs are dropped silently from 1.8.3 on; null join_refs were dropped from 1.8.3 to 1.8.11.",
             valueName: "x.y.z"))
     var phoenixVersion: String?
@@ -50,7 +51,7 @@ struct CheckerOptionGroup: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "How long your client waits for the reply to a join or push, in seconds (default: 10, as phoenix.js).",
+            "How long your client waits for the reply to a join or push, in seconds (default: a transcript's own, else 10, as phoenix.js).",
             discussion: "Join and push timeouts, late replies and rejoins after a timeout are judged by it. lv: topics keep LiveView's 30 s.",
             valueName: "seconds"))
     var pushTimeout: Double?
@@ -59,15 +60,53 @@ struct CheckerOptionGroup: ParsableArguments {
         if let phoenixVersion, PhoenixVersion(phoenixVersion) == nil {
             throw ValidationError("--phoenix-version expects a version such as 1.8.3, not \"\(phoenixVersion)\"")
         }
-        if let pushTimeout, !(pushTimeout > 0 && pushTimeout < 86_400) {
+        if let pushTimeout, Self.validPushTimeout(pushTimeout) == nil {
             throw ValidationError("--push-timeout expects seconds above 0 and below a day, not \(pushTimeout)")
         }
+    }
+
+    /// `seconds` if it can be a client's push timeout: above 0 and below a day.
+    static func validPushTimeout(_ seconds: Double?) -> Double? {
+        guard let seconds, seconds > 0, seconds < 86_400 else { return nil }
+        return seconds
     }
 
     var checkerOptions: CheckerOptions {
         var options = CheckerOptions(phoenixVersion: phoenixVersion.flatMap(PhoenixVersion.init) ?? .newest)
         if let pushTimeout { options.pushTimeout = pushTimeout }
         return options
+    }
+
+    /// The options for a run over `inputs`: the command line's, and where it is silent, what the
+    /// transcripts among the inputs were written with (their session lines), so that checking a
+    /// transcript again judges its traffic as the run that wrote it did (`proxy --phoenix-version
+    /// 1.7.24` then `check`). Where transcripts disagree the default stands, and a note (one
+    /// sentence for standard error) says so. A transcript on standard input is not looked at
+    /// before it is read: the command line decides for it.
+    func checkerOptions(recordedIn inputs: [String]) -> (options: CheckerOptions, notes: [String]) {
+        let recorded = inputs.filter { $0 != "-" && InputKind.of($0) == .transcript }
+            .compactMap(InputRunner.sessionRecord(ofTranscript:))
+        var notes: [String] = []
+        /// The one value the transcripts agree on, if they recorded any.
+        func agreed<Value: Hashable>(_ value: (SessionRecord) -> Value?, option: String, describe: (Value) -> String) -> Value? {
+            let values = recorded.compactMap(value)
+            let distinct = values.reduce(into: [Value]()) { if !$0.contains($1) { $0.append($1) } }
+            guard distinct.count > 1 else { return distinct.first }
+            notes.append("the transcripts were checked with different \(option) values (\(distinct.map(describe).joined(separator: ", "))); "
+                + "the default applies to all of them unless you give \(option)")
+            return nil
+        }
+        var options = checkerOptions
+        if phoenixVersion == nil,
+            let version = agreed({ $0.phoenixVersion.flatMap(PhoenixVersion.init) }, option: "--phoenix-version", describe: { "\($0)" }) {
+            options.phoenixVersion = version
+        }
+        // A transcript that records no push timeout was checked with phoenix.js's, the default.
+        if pushTimeout == nil,
+            let timeout = agreed({ Self.validPushTimeout($0.pushTimeout) ?? CheckerOptions.phoenixJSPushTimeout }, option: "--push-timeout", describe: DurationText.of) {
+            options.pushTimeout = timeout
+        }
+        return (options, notes)
     }
 }
 

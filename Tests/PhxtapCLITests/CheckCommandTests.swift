@@ -166,6 +166,42 @@ import Testing
         #expect(zero.stderr.contains("--push-timeout expects seconds above 0"), "\(zero.stderr)")
     }
 
+    /// A transcript says what it was checked with, and checking it again assumes the same unless
+    /// the command line says otherwise: a proxy run with --push-timeout 2 and a later `check` of
+    /// its record give the same verdict.
+    @Test func transcriptKeepsWhatItWasCheckedWith() throws {
+        let handMade = try handMade([
+            (1.0, "client", #"["1","1","room:a","phx_join",{}]"#),
+            (4.0, "server", #"["1","1","room:a","phx_reply",{"response":{},"status":"ok"}]"#),
+        ])
+        defer { try? FileManager.default.removeItem(at: handMade) }
+        let recording = try PhxtapProcess.run([
+            "check", "--all", "--format", "jsonl", "--phoenix-version", "1.7.24", "--push-timeout", "2", handMade.path,
+        ])
+        let recorded = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-check-\(UUID().uuidString).jsonl")
+        try recording.stdout.write(to: recorded, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: recorded) }
+        #expect(recording.stdout.hasPrefix(#"{"type":"session","format":"phxtap/1","source":"\#(handMade.path)","phoenix_version":"1.7.24","push_timeout":2}"#))
+
+        let again = try PhxtapProcess.run(["check", "--format", "text", recorded.path])
+        #expect(again.stdout.hasPrefix("phxtap/1 transcript of \(recorded.path) (Phoenix 1.7.24 behaviour, 2 s push timeout)\n"), "\(again.stdout)")
+        #expect(again.stdout.contains("[warning join-timeout: phx_join of room:a (ref 1) got no reply within 2 s"), "\(again.stdout)")
+        #expect(again.stderr.isEmpty, "\(again.stderr)")
+        let markdown = try PhxtapProcess.run(["export", "--format", "markdown", recorded.path])
+        #expect(markdown.stdout.contains("Checked against Phoenix 1.7.24 behaviour, 2 s push timeout."), "\(markdown.stdout)")
+
+        // The command line wins.
+        let overridden = try PhxtapProcess.run(["check", "--format", "text", "--push-timeout", "10", "--phoenix-version", "1.8.3", recorded.path])
+        #expect(overridden.stdout.hasPrefix("phxtap/1 transcript of \(recorded.path) (Phoenix 1.8.3 behaviour)\n"), "\(overridden.stdout)")
+        #expect(!overridden.stdout.contains("join-timeout"), "\(overridden.stdout)")
+
+        // Transcripts that disagree (the hand-made one was checked with phoenix.js's 10 s): the
+        // default, and a sentence saying why.
+        let mixed = try PhxtapProcess.run(["check", "--format", "text", recorded.path, handMade.path])
+        #expect(!mixed.stdout.contains("join-timeout"), "\(mixed.stdout)")
+        #expect(mixed.stderr.contains("phxtap: the transcripts were checked with different --push-timeout values (2 s, 10 s)"), "\(mixed.stderr)")
+    }
+
     @Test func unreadableTranscriptsExitTwo() throws {
         let missing = try PhxtapProcess.run(["check", "/nonexistent/t.jsonl"])
         #expect(missing.status == 2)
