@@ -76,14 +76,20 @@ import Testing
     @Test func realClientsSeeTheSameTrafficAndTheTranscriptListsIt() throws {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let server = try Child(Self.python, ["python3", "Tests/Peers/phoenix_test_server.py", "--port", "0"], in: dir)
+        // The test server behaves as Phoenix 1.7.24 (its default), and the proxy is told so (and told that the
+        // clients wait 5 s for replies): what it assumed goes into the record, and a later check
+        // of the record assumes the same.
+        let server = try Child(Self.python, [
+            "python3", "Tests/Peers/phoenix_test_server.py", "--port", "0", "--phoenix-version", "1.7.24",
+        ], in: dir)
         let port = try server.wait(for: "LISTENING ").trimmingCharacters(in: .whitespaces)
         let record = dir.appendingPathComponent("session.jsonl")
         let pcap = dir.appendingPathComponent("session.pcap")
+        let assumptions = ["--phoenix-version", "1.7.24", "--push-timeout", "5"]
         let proxy = try Child(PhxtapProcess.binary, [
             "proxy", "--upstream", "http://127.0.0.1:\(port)", "--listen", "127.0.0.1:0",
             "--record", record.path, "--pcap", pcap.path, "--format", "text",
-        ], in: dir)
+        ] + assumptions, in: dir)
         let proxyPort = try proxy.wait(for: "proxying 127.0.0.1:").split(separator: " ")[0]
 
         let direct = dir.appendingPathComponent("direct.jsonl")
@@ -107,6 +113,8 @@ import Testing
         let lines = try String(contentsOf: record, encoding: .utf8).split(separator: "\n")
         let records = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         #expect(records.first?["type"] as? String == "session")
+        #expect(records.first?["phoenix_version"] as? String == "1.7.24")
+        #expect(records.first?["push_timeout"] as? Int == 5)
         #expect(records.last?["type"] as? String == "summary")
         let messages = records.filter { $0["type"] as? String == "message" }
         #expect(messages.count > 100)
@@ -133,14 +141,16 @@ import Testing
         #expect(rules.contains("null-join-ref"), "phoenix-channels-python-client V1 sends no join_ref")
 
         // The proxy's own capture reads back into the same transcript.
-        let back = try PhxtapProcess.run(["read", "--format", "jsonl", pcap.path])
+        let back = try PhxtapProcess.run(["read", "--format", "jsonl", pcap.path] + assumptions)
         #expect(back.status == 0)
         #expect(Array(back.stdout.split(separator: "\n").dropFirst()) == Array(lines.dropFirst()))
 
         // The CI gate of the README (proxy --record, then check): re-checked, the record is the same
         // transcript, and the exit status follows the findings its summary counts.
+        // Without the options: the record's own assumptions.
         let recheck = try PhxtapProcess.run(["check", "--all", "--format", "jsonl", record.path])
         #expect(Array(recheck.stdout.split(separator: "\n").dropFirst()) == Array(lines.dropFirst()))
+        #expect(recheck.stdout.split(separator: "\n").first?.hasSuffix(#""phoenix_version":"1.7.24","push_timeout":5}"#) == true)
         let counts = records.last?["annotations"] as? [String: Int] ?? [:]
         let (errors, warnings) = (counts["error"] ?? 0, counts["warning"] ?? 0)
         #expect(warnings > 0, "the real clients' bugs are warnings at least")
