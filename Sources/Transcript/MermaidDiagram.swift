@@ -3,7 +3,8 @@ import PhoenixProtocol
 
 /// A Mermaid `sequenceDiagram` of one connection, small enough to stay readable.
 ///
-/// The subset it emits (and `MermaidGrammarTests` checks):
+/// The subset it emits (`MermaidDiagramTests` checks it against a grammar of the subset,
+/// `Tests/Peers/test_mermaid_real.py` with Mermaid's own parser):
 ///
 ///     sequenceDiagram
 ///         participant C as Client 127.0.0.1:60288

@@ -74,3 +74,19 @@ def server_factory() -> Iterator[type[ServerProcess]]:
     yield Factory
     for s in started:
         s.stop()
+
+
+@pytest.fixture(scope="session")
+def mermaid_bundle() -> str:
+    """Mermaid's own parser, built to run in Node without a browser: the bundle the
+    mermaid-parser-py package ships (installed without its Python dependencies by
+    scripts/install-deps, which also installs Node)."""
+    import importlib.util
+    import shutil
+
+    assert shutil.which("node"), "node not found: run scripts/install-deps"
+    spec = importlib.util.find_spec("mermaid_parser")
+    assert spec and spec.submodule_search_locations, "mermaid-parser-py not installed: run scripts/install-deps"
+    bundle = os.path.join(list(spec.submodule_search_locations)[0], "js", "parser.bundle.js")
+    assert os.path.isfile(bundle), f"{bundle} missing"
+    return bundle
