@@ -58,6 +58,8 @@ def test_every_bundled_capture_draws_as_written(phxtap: str, mermaid_bundle: str
         assert found, f"no diagram in the export of {capture}"
         diagrams += found
     assert len(diagrams) >= 10
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as readme:
+        diagrams += diagrams_of(readme.read())  # the sample the README shows
     for diagram, result in zip(diagrams, mermaid_parse(mermaid_bundle, diagrams)):
         assert "error" not in result, f"{result.get('error')}\n{diagram}"
         assert result["type"] == "sequence"
