@@ -12,7 +12,8 @@ enum PcapLoopBenchmark {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         for path in paths {
             guard let handle = pcap_open_offline(path, &errbuf) else {
-                FileHandle.standardError.write(Data("cannot open \(path): \(String(cString: errbuf))\n".utf8))
+                let reason = errbuf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+                FileHandle.standardError.write(Data("cannot open \(path): \(reason)\n".utf8))
                 exit(2)
             }
             var header: UnsafeMutablePointer<pcap_pkthdr>?
