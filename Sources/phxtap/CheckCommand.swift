@@ -12,7 +12,8 @@ struct CheckCommand: ParsableCommand {
             The checker runs over the wire bytes again, so a transcript recorded earlier is judged \
             by this version's rules, not by the annotations it was written with. It assumes what \
             the transcript was checked with (its first line: --phoenix-version, --push-timeout) \
-            unless you give those options. A HAR exported from Chrome or Firefox (Network panel, "Save all as HAR") \
+            unless you give those options (or it comes on standard input, which is read as it \
+            arrives: give them there). A HAR exported from Chrome or Firefox (Network panel, "Save all as HAR") \
             needs no proxy: its WebSocket messages and LongPoll requests are checked the same way.
 
             Without --all it prints only what needs attention: annotated messages and standalone \
