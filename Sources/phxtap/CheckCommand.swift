@@ -12,8 +12,7 @@ struct CheckCommand: ParsableCommand {
             The checker runs over the wire bytes again, so a transcript recorded earlier is judged \
             by this version's rules, not by the annotations it was written with. It assumes what \
             the transcript was checked with (its first line: --phoenix-version, --push-timeout) \
-            unless you give those options (or it comes on standard input, which is read as it \
-            arrives: give them there). A HAR exported from Chrome or Firefox (Network panel, "Save all as HAR") \
+            unless you give those options. A HAR exported from Chrome or Firefox (Network panel, "Save all as HAR") \
             needs no proxy: its WebSocket messages and LongPoll requests are checked the same way.
 
             Without --all it prints only what needs attention: annotated messages and standalone \
@@ -53,10 +52,10 @@ struct CheckCommand: ParsableCommand {
         let writer = RecordWriter(
             output: output, format: format, filter: filterOptions.filter,
             payloadRedactor: format.isExport ? outputOptions.redactor : nil)
-        let (checker, notes) = checkerOptions.checkerOptions(recordedIn: inputs)
+        let (checker, notes, standardInputHead) = checkerOptions.checkerOptions(recordedIn: inputs)
         for note in notes { Terminal.printError("phxtap: \(note)") }
         var pipeline = Pipeline(options: PipelineOptions(checker: checker, redactor: outputOptions.redactor))
-        let summary = try InputRunner(captureOptions: CaptureOptions()).runAll(
+        let summary = try InputRunner(captureOptions: CaptureOptions(), standardInputHead: standardInputHead).runAll(
             inputs, pipeline: &pipeline, emit: { records in writer.write(all ? records : records.filter(Self.isFinding)) },
             show: writer.show, flush: writer.flush)
         try failOn.enforce(summary)

@@ -35,6 +35,9 @@ enum InputKind: Equatable {
 /// Feeds inputs of any kind through one pipeline into one writer, in the order given.
 struct InputRunner {
     var captureOptions: CaptureOptions
+    /// The first line of standard input when it was taken to be looked at before the run (a
+    /// transcript's session line, see `CheckerOptionGroup`): read before the rest of it.
+    var standardInputHead: [UInt8] = []
     static let batchSize = 512
 
     /// What every reading command does with its inputs: the session line, each input through
@@ -103,7 +106,9 @@ struct InputRunner {
         }
 
         for path in paths {
-            switch InputKind.of(path) {
+            // A transcript whose first line was taken (it may have been its only line).
+            let headTaken = path == "-" && !standardInputHead.isEmpty
+            switch headTaken ? .transcript : InputKind.of(path) {
             case .capture:
                 pendingCaptures.append(path)
             case .har:
@@ -126,7 +131,7 @@ struct InputRunner {
                 do throws(CLIError) {
                     // The wire bytes go through the checker again; the recorded annotations are
                     // not reused. Records are handed on in batches as the file is read.
-                    try Self.forEachRecord(ofTranscript: path, waiting: showSoFar) { record in
+                    try Self.forEachRecord(ofTranscript: path, head: headTaken ? standardInputHead : [], waiting: showSoFar) { record in
                         pipeline.recheck(record, into: &records)
                         if records.count >= Self.batchSize { handOn() }
                     }
@@ -143,19 +148,32 @@ struct InputRunner {
         return (problems, readAny)
     }
 
-    /// The session line a transcript file starts with, if it does (read up to its first newline,
-    /// at most 64 KiB); nil for anything else or a file that cannot be read.
+    /// The session line a transcript file starts with, if it does; nil for anything else or a
+    /// file that cannot be read.
     static func sessionRecord(ofTranscript path: String) -> SessionRecord? {
         guard let file = fopen(path, "rb") else { return nil }
         defer { fclose(file) }
+        return sessionRecord(in: firstLine(of: file))
+    }
+
+    /// The first line of a C stream, its newline included: up to 64 KiB, as much as a session
+    /// line needs (a longer line is not one, and its bytes are still all returned).
+    static func firstLine(of file: UnsafeMutablePointer<FILE>) -> [UInt8] {
         var line: [UInt8] = []
         while line.count < 1 << 16 {
             let c = getc(file)
-            if c == EOF || c == 0x0A { break }
+            if c == EOF { break }
             line.append(UInt8(truncatingIfNeeded: c))
+            if c == 0x0A { break }
         }
+        return line
+    }
+
+    /// The session record `line` holds, if it is one.
+    static func sessionRecord(in line: [UInt8]) -> SessionRecord? {
         var reader = TranscriptReader()
-        guard case .session(let session)? = try? reader.read(line: line[...]) else { return nil }
+        let content = line.last == 0x0A ? line.dropLast() : line[...]
+        guard case .session(let session)? = try? reader.read(line: content) else { return nil }
         return session
     }
 
@@ -176,8 +194,9 @@ struct InputRunner {
     ///
     /// `waiting` is called when the input has nothing more for the moment (a transcript coming
     /// down a pipe from a live proxy), after the records read so far have gone to `body`.
+    /// `head` is what was already taken from the start of the stream (at most 64 KiB), read first.
     static func forEachRecord(
-        ofTranscript path: String, waiting: () -> Void = {}, _ body: (TranscriptRecord) -> Void
+        ofTranscript path: String, head: [UInt8] = [], waiting: () -> Void = {}, _ body: (TranscriptRecord) -> Void
     ) throws(CLIError) {
         // C streams, not FileHandle: standard input may have had its first byte looked at
         // through its stream already (`InputKind.of`), and libpcap reads it the same way.
@@ -193,6 +212,11 @@ struct InputRunner {
         defer { piece.deallocate() }
         var failed = false
         do throws(TranscriptReadError) {
+            if !head.isEmpty {
+                piece.copyBytes(from: head)
+                try transcript.feed(UnsafeRawBufferPointer(rebasing: piece[..<head.count]), body)
+                bytesRead += Int64(head.count)
+            }
             while true {
                 // What has arrived, not a full megabyte: a pipe's lines are read as they come.
                 let count = StreamInput.readSome(file, into: piece)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PcapSource
 import PhoenixChecker
 import PhoenixProtocol
 import Transcript
@@ -81,11 +82,16 @@ struct CheckerOptionGroup: ParsableArguments {
     /// transcripts among the inputs were written with (their session lines), so that checking a
     /// transcript again judges its traffic as the run that wrote it did (`proxy --phoenix-version
     /// 1.7.24` then `check`). Where transcripts disagree the default stands, and a note (one
-    /// sentence for standard error) says so. A transcript on standard input is not looked at
-    /// before it is read: the command line decides for it.
-    func checkerOptions(recordedIn inputs: [String]) -> (options: CheckerOptions, notes: [String]) {
-        let recorded = inputs.filter { $0 != "-" && InputKind.of($0) == .transcript }
+    /// sentence for standard error) says so. The first line of a transcript on standard input is
+    /// taken to be looked at: the runner must read `standardInputHead` before the rest of it.
+    func checkerOptions(recordedIn inputs: [String]) -> (options: CheckerOptions, notes: [String], standardInputHead: [UInt8]) {
+        var recorded = inputs.filter { $0 != "-" && InputKind.of($0) == .transcript }
             .compactMap(InputRunner.sessionRecord(ofTranscript:))
+        var standardInputHead: [UInt8] = []
+        if inputs.contains("-"), InputKind.of("-") == .transcript {
+            standardInputHead = InputRunner.firstLine(of: StandardInput.stream)
+            if let session = InputRunner.sessionRecord(in: standardInputHead) { recorded.append(session) }
+        }
         var notes: [String] = []
         /// The one value the transcripts agree on, if they recorded any.
         func agreed<Value: Hashable>(_ value: (SessionRecord) -> Value?, option: String, describe: (Value) -> String) -> Value? {
@@ -106,7 +112,7 @@ struct CheckerOptionGroup: ParsableArguments {
             let timeout = agreed({ Self.validPushTimeout($0.pushTimeout) ?? CheckerOptions.phoenixJSPushTimeout }, option: "--push-timeout", describe: DurationText.of) {
             options.pushTimeout = timeout
         }
-        return (options, notes)
+        return (options, notes, standardInputHead)
     }
 }
 

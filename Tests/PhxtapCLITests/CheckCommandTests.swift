@@ -187,6 +187,13 @@ import Testing
         #expect(again.stdout.hasPrefix("phxtap/1 transcript of \(recorded.path) (Phoenix 1.7.24 behaviour, 2 s push timeout)\n"), "\(again.stdout)")
         #expect(again.stdout.contains("[warning join-timeout: phx_join of room:a (ref 1) got no reply within 2 s"), "\(again.stdout)")
         #expect(again.stderr.isEmpty, "\(again.stderr)")
+        // The same through a pipe: the first line is taken to be looked at, then read with the rest.
+        let piped = try PhxtapProcess.run(["check", "--format", "text", "-"], stdin: recording.stdout)
+        #expect(piped.stdout.hasPrefix("phxtap/1 transcript of - (Phoenix 1.7.24 behaviour, 2 s push timeout)\n"), "\(piped.stdout)")
+        #expect(piped.stdout.contains("[warning join-timeout: phx_join of room:a (ref 1) got no reply within 2 s"), "\(piped.stdout)")
+        let sessionOnly = try PhxtapProcess.run(["check", "--format", "jsonl", "-"], stdin: String(recording.stdout.prefix { $0 != "\n" }))
+        #expect(sessionOnly.status == 0, "\(sessionOnly.stderr)")
+        #expect(sessionOnly.stdout.hasPrefix(#"{"type":"session","format":"phxtap/1","source":"-","phoenix_version":"1.7.24","push_timeout":2}"#), "\(sessionOnly.stdout)")
         let markdown = try PhxtapProcess.run(["export", "--format", "markdown", recorded.path])
         #expect(markdown.stdout.contains("Checked against Phoenix 1.7.24 behaviour, 2 s push timeout."), "\(markdown.stdout)")
 
