@@ -38,7 +38,7 @@ public enum JSONLinesEncoder {
         w.string("format", transcriptFormat)
         w.string("source", r.source)
         if let v = r.phoenixVersion { w.string("phoenix_version", v) }
-        if let t = r.pushTimeout { w.number("push_timeout", t) }
+        if let t = r.pushTimeout { w.seconds("push_timeout", t) }
         return w
     }
 

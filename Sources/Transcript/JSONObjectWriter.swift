@@ -80,18 +80,6 @@ struct JSONObjectWriter: ~Copyable {
         out.appendFixedPoint(micros.magnitude, decimals: 6, repeating: repeating)
     }
 
-    /// A setting such as a timeout, as a person would write it: `2`, `0.5` (the shortest text
-    /// that reads back as the same `Double`).
-    mutating func number(_ name: StaticString, _ value: Double) {
-        key(name)
-        guard value.isFinite else { return out.append("null") }
-        if value == value.rounded(), abs(value) < 1e15 {
-            out.append(String(Int64(value)).utf8)
-        } else {
-            out.append(String(value).utf8)
-        }
-    }
-
     mutating func null(_ name: StaticString) {
         key(name)
         out.append("null")

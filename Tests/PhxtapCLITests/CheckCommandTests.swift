@@ -181,7 +181,7 @@ import Testing
         let recorded = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-check-\(UUID().uuidString).jsonl")
         try recording.stdout.write(to: recorded, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: recorded) }
-        #expect(recording.stdout.hasPrefix(#"{"type":"session","format":"phxtap/1","source":"\#(handMade.path)","phoenix_version":"1.7.24","push_timeout":2}"#))
+        #expect(recording.stdout.hasPrefix(#"{"type":"session","format":"phxtap/1","source":"\#(handMade.path)","phoenix_version":"1.7.24","push_timeout":2.000000}"#))
 
         let again = try PhxtapProcess.run(["check", "--format", "text", recorded.path])
         #expect(again.stdout.hasPrefix("phxtap/1 transcript of \(recorded.path) (Phoenix 1.7.24 behaviour, 2 s push timeout)\n"), "\(again.stdout)")
@@ -193,7 +193,7 @@ import Testing
         #expect(piped.stdout.contains("[warning join-timeout: phx_join of room:a (ref 1) got no reply within 2 s"), "\(piped.stdout)")
         let sessionOnly = try PhxtapProcess.run(["check", "--format", "jsonl", "-"], stdin: String(recording.stdout.prefix { $0 != "\n" }))
         #expect(sessionOnly.status == 0, "\(sessionOnly.stderr)")
-        #expect(sessionOnly.stdout.hasPrefix(#"{"type":"session","format":"phxtap/1","source":"-","phoenix_version":"1.7.24","push_timeout":2}"#), "\(sessionOnly.stdout)")
+        #expect(sessionOnly.stdout.hasPrefix(#"{"type":"session","format":"phxtap/1","source":"-","phoenix_version":"1.7.24","push_timeout":2.000000}"#), "\(sessionOnly.stdout)")
         let markdown = try PhxtapProcess.run(["export", "--format", "markdown", recorded.path])
         #expect(markdown.stdout.contains("Checked against Phoenix 1.7.24 behaviour, 2 s push timeout."), "\(markdown.stdout)")
 

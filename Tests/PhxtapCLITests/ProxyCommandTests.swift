@@ -114,7 +114,7 @@ import Testing
         let records = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         #expect(records.first?["type"] as? String == "session")
         #expect(records.first?["phoenix_version"] as? String == "1.7.24")
-        #expect(records.first?["push_timeout"] as? Int == 5)
+        #expect(records.first?["push_timeout"] as? Double == 5)
         #expect(records.last?["type"] as? String == "summary")
         let messages = records.filter { $0["type"] as? String == "message" }
         #expect(messages.count > 100)
@@ -150,7 +150,7 @@ import Testing
         // Without the options: the record's own assumptions.
         let recheck = try PhxtapProcess.run(["check", "--all", "--format", "jsonl", record.path])
         #expect(Array(recheck.stdout.split(separator: "\n").dropFirst()) == Array(lines.dropFirst()))
-        #expect(recheck.stdout.split(separator: "\n").first?.hasSuffix(#""phoenix_version":"1.7.24","push_timeout":5}"#) == true)
+        #expect(recheck.stdout.split(separator: "\n").first?.hasSuffix(#""phoenix_version":"1.7.24","push_timeout":5.000000}"#) == true)
         let counts = records.last?["annotations"] as? [String: Int] ?? [:]
         let (errors, warnings) = (counts["error"] ?? 0, counts["warning"] ?? 0)
         #expect(warnings > 0, "the real clients' bugs are warnings at least")

@@ -77,9 +77,9 @@ import Transcript
         #expect(lines[8] == #"{"type":"summary","connections":1,"messages":4,"decode_errors":1,"annotations":{"error":1,"warning":1,"info":0}}"# + "\n")
     }
 
-    /// A push timeout other than phoenix.js's is recorded as it was given, and read back.
+    /// A push timeout other than phoenix.js's is recorded in seconds, as every duration is, and read back.
     @Test func sessionPushTimeoutRoundTrips() throws {
-        for (seconds, text) in [(2.0, "2"), (0.5, "0.5"), (12.25, "12.25")] {
+        for (seconds, text) in [(2.0, "2.000000"), (0.5, "0.500000"), (12.25, "12.250000")] {
             let line = JSONLinesEncoder.line(.session(SessionRecord(source: "s", phoenixVersion: "1.7.24", pushTimeout: seconds)))
             #expect(String(decoding: line, as: UTF8.self) == #"{"type":"session","format":"phxtap/1","source":"s","phoenix_version":"1.7.24","push_timeout":\#(text)}"# + "\n")
             var reader = TranscriptReader()
