@@ -52,10 +52,10 @@ struct CheckCommand: ParsableCommand {
         let writer = RecordWriter(
             output: output, format: format, filter: filterOptions.filter,
             payloadRedactor: format.isExport ? outputOptions.redactor : nil)
-        let (checker, notes, standardInputHead) = checkerOptions.checkerOptions(recordedIn: inputs)
-        for note in notes { Terminal.printError("phxtap: \(note)") }
+        var runner = InputRunner(captureOptions: CaptureOptions())
+        let checker = checkerOptions.checkerOptions(for: inputs, runner: &runner)
         var pipeline = Pipeline(options: PipelineOptions(checker: checker, redactor: outputOptions.redactor))
-        let summary = try InputRunner(captureOptions: CaptureOptions(), standardInputHead: standardInputHead).runAll(
+        let summary = try runner.runAll(
             inputs, pipeline: &pipeline, emit: { records in writer.write(all ? records : records.filter(Self.isFinding)) },
             show: writer.show, flush: writer.flush)
         try failOn.enforce(summary)

@@ -69,9 +69,9 @@ struct ExportCommand: ParsableCommand {
             if let damage { throw damage }
             return
         }
-        let (checker, notes, standardInputHead) = checkerOptions.checkerOptions(recordedIn: inputs)
-        for note in notes { Terminal.printError("phxtap: \(note)") }
+        var runner = InputRunner(captureOptions: CaptureOptions())
+        let checker = checkerOptions.checkerOptions(for: inputs, runner: &runner)
         var pipeline = Pipeline(options: PipelineOptions(checker: checker, redactor: redactor))
-        _ = try InputRunner(captureOptions: CaptureOptions(), standardInputHead: standardInputHead).runAll(inputs, pipeline: &pipeline, emit: writer.write, flush: writer.flush)
+        _ = try runner.runAll(inputs, pipeline: &pipeline, emit: writer.write, flush: writer.flush)
     }
 }

@@ -35,9 +35,13 @@ enum InputKind: Equatable {
 /// Feeds inputs of any kind through one pipeline into one writer, in the order given.
 struct InputRunner {
     var captureOptions: CaptureOptions
-    /// The first line of standard input when it was taken to be looked at before the run (a
-    /// transcript's session line, see `CheckerOptionGroup`): read before the rest of it.
-    var standardInputHead: [UInt8] = []
+    /// The first line of standard input when `sessionRecords(of:)` took it to look at (a
+    /// transcript's session line): read before the rest of it.
+    private var standardInputHead: [UInt8] = []
+
+    init(captureOptions: CaptureOptions) {
+        self.captureOptions = captureOptions
+    }
     static let batchSize = 512
 
     /// What every reading command does with its inputs: the session line, each input through
@@ -148,17 +152,25 @@ struct InputRunner {
         return (problems, readAny)
     }
 
-    /// The session line a transcript file starts with, if it does; nil for anything else or a
-    /// file that cannot be read.
-    static func sessionRecord(ofTranscript path: String) -> SessionRecord? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        return sessionRecord(in: firstLine(of: file))
+    /// The session lines the transcripts among `inputs` start with, read before the run (a file
+    /// is opened again to be read in full). Standard input cannot be read twice: its first line is
+    /// kept, and the run reads it before the rest.
+    mutating func sessionRecords(of inputs: [String]) -> [SessionRecord] {
+        inputs.compactMap { path in
+            guard InputKind.of(path) == .transcript else { return nil }
+            if path == "-" {
+                if standardInputHead.isEmpty { standardInputHead = Self.firstLine(of: StandardInput.stream) }
+                return Self.sessionRecord(in: standardInputHead)
+            }
+            guard let file = fopen(path, "rb") else { return nil }
+            defer { fclose(file) }
+            return Self.sessionRecord(in: Self.firstLine(of: file))
+        }
     }
 
     /// The first line of a C stream, its newline included: up to 64 KiB, as much as a session
     /// line needs (a longer line is not one, and its bytes are still all returned).
-    static func firstLine(of file: UnsafeMutablePointer<FILE>) -> [UInt8] {
+    private static func firstLine(of file: UnsafeMutablePointer<FILE>) -> [UInt8] {
         var line: [UInt8] = []
         while line.count < 1 << 16 {
             let c = getc(file)
@@ -170,7 +182,7 @@ struct InputRunner {
     }
 
     /// The session record `line` holds, if it is one.
-    static func sessionRecord(in line: [UInt8]) -> SessionRecord? {
+    private static func sessionRecord(in line: [UInt8]) -> SessionRecord? {
         var reader = TranscriptReader()
         let content = line.last == 0x0A ? line.dropLast() : line[...]
         guard case .session(let session)? = try? reader.read(line: content) else { return nil }

@@ -56,13 +56,10 @@ struct ReadCommand: ParsableCommand {
         let writer = ParallelRecordWriter(RecordWriter(
             output: output, format: format, filter: filterOptions.filter,
             payloadRedactor: format.isExport ? outputOptions.redactor : nil, writesInBackground: true))
-        let (checker, notes, standardInputHead) = checkerOptions.checkerOptions(recordedIn: captures)
-        for note in notes { Terminal.printError("phxtap: \(note)") }
+        var runner = InputRunner(captureOptions: CaptureOptions(filter: filter, assumeServerPorts: Set(assumeWebsocket)))
         var pipeline = Pipeline(options: PipelineOptions(
-            checker: checker, assumeWebSocketPorts: Set(assumeWebsocket),
+            checker: checkerOptions.checkerOptions(for: captures, runner: &runner), assumeWebSocketPorts: Set(assumeWebsocket),
             redactor: outputOptions.redactor))
-        let runner = InputRunner(
-            captureOptions: CaptureOptions(filter: filter, assumeServerPorts: Set(assumeWebsocket)), standardInputHead: standardInputHead)
         let summary = try runner.runAll(captures, pipeline: &pipeline, emit: writer.write, show: writer.show, flush: writer.flush)
         try failOn.enforce(summary)
     }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import PcapSource
 import PhoenixChecker
 import PhoenixProtocol
 import Transcript
@@ -78,20 +77,20 @@ struct CheckerOptionGroup: ParsableArguments {
         return options
     }
 
-    /// The options for a run over `inputs`: the command line's, and where it is silent, what the
-    /// transcripts among the inputs were written with (their session lines), so that checking a
-    /// transcript again judges its traffic as the run that wrote it did (`proxy --phoenix-version
-    /// 1.7.24` then `check`). Where transcripts disagree the default stands, and a note (one
-    /// sentence for standard error) says so. The first line of a transcript on standard input is
-    /// taken to be looked at: the runner must read `standardInputHead` before the rest of it.
-    func checkerOptions(recordedIn inputs: [String]) -> (options: CheckerOptions, notes: [String], standardInputHead: [UInt8]) {
-        var recorded = inputs.filter { $0 != "-" && InputKind.of($0) == .transcript }
-            .compactMap(InputRunner.sessionRecord(ofTranscript:))
-        var standardInputHead: [UInt8] = []
-        if inputs.contains("-"), InputKind.of("-") == .transcript {
-            standardInputHead = InputRunner.firstLine(of: StandardInput.stream)
-            if let session = InputRunner.sessionRecord(in: standardInputHead) { recorded.append(session) }
-        }
+    /// The options for a run of `runner` over `inputs`: the command line's, and where it is silent,
+    /// what the transcripts among the inputs were checked with (their session lines), so that
+    /// checking a transcript again judges its traffic as the run that wrote it did (`proxy
+    /// --phoenix-version 1.7.24` then `check`). Where transcripts disagree, the default stands
+    /// and a sentence on standard error says so.
+    func checkerOptions(for inputs: [String], runner: inout InputRunner) -> CheckerOptions {
+        let (options, notes) = checkerOptions(adopting: runner.sessionRecords(of: inputs))
+        for note in notes { Terminal.printError("phxtap: \(note)") }
+        return options
+    }
+
+    /// The options given these transcripts' session lines, and a sentence for each setting they
+    /// disagree on.
+    func checkerOptions(adopting recorded: [SessionRecord]) -> (options: CheckerOptions, notes: [String]) {
         var notes: [String] = []
         /// The one value the transcripts agree on, if they recorded any.
         func agreed<Value: Hashable>(_ value: (SessionRecord) -> Value?, option: String, describe: (Value) -> String) -> Value? {
@@ -112,7 +111,7 @@ struct CheckerOptionGroup: ParsableArguments {
             let timeout = agreed({ Self.validPushTimeout($0.pushTimeout) ?? CheckerOptions.phoenixJSPushTimeout }, option: "--push-timeout", describe: DurationText.of) {
             options.pushTimeout = timeout
         }
-        return (options, notes, standardInputHead)
+        return (options, notes)
     }
 }
 

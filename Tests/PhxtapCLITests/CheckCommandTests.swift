@@ -194,6 +194,10 @@ import Testing
         let sessionOnly = try PhxtapProcess.run(["check", "--format", "jsonl", "-"], stdin: String(recording.stdout.prefix { $0 != "\n" }))
         #expect(sessionOnly.status == 0, "\(sessionOnly.stderr)")
         #expect(sessionOnly.stdout.hasPrefix(#"{"type":"session","format":"phxtap/1","source":"-","phoenix_version":"1.7.24","push_timeout":2.000000}"#), "\(sessionOnly.stdout)")
+        // read re-checks a transcript too, under the same assumptions.
+        let read = try PhxtapProcess.run(["read", "--format", "text", recorded.path])
+        #expect(read.stdout.hasPrefix("phxtap/1 transcript of \(recorded.path) (Phoenix 1.7.24 behaviour, 2 s push timeout)\n"), "\(read.stdout)")
+        #expect(read.stdout.contains("[warning join-timeout: phx_join of room:a (ref 1) got no reply within 2 s"), "\(read.stdout)")
         let markdown = try PhxtapProcess.run(["export", "--format", "markdown", recorded.path])
         #expect(markdown.stdout.contains("Checked against Phoenix 1.7.24 behaviour, 2 s push timeout."), "\(markdown.stdout)")
 
