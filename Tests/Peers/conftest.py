@@ -6,7 +6,9 @@ benchmarks) use, including the `LISTENING <port>` handshake.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -81,9 +83,6 @@ def mermaid_bundle() -> str:
     """Mermaid's own parser, built to run in Node without a browser: the bundle the
     mermaid-parser-py package ships (installed without its Python dependencies by
     scripts/install-deps, which also installs Node)."""
-    import importlib.util
-    import shutil
-
     assert shutil.which("node"), "node not found: run scripts/install-deps"
     spec = importlib.util.find_spec("mermaid_parser")
     assert spec and spec.submodule_search_locations, "mermaid-parser-py not installed: run scripts/install-deps"
