@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "PhoenixProtocol", "PhoenixChecker", "Transcript", "TapPipeline", "PcapSource", "ProxyServer", "CPcap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),

@@ -1,9 +1,19 @@
 import ArgumentParser
 import CPcap
-import Foundation
 import PcapSource
 import TapPipeline
 import Transcript
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not all of Foundation: its internationalization data would be most of the binary
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The kinds of file the reading commands accept, told apart by extension and, failing that,
 /// by their first bytes.
@@ -22,9 +32,11 @@ enum InputKind: Equatable {
         if lower.hasSuffix(".har") { return .har }
         if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") { return .transcript }
         if lower.hasSuffix(".pcap") || lower.hasSuffix(".pcapng") || lower.hasSuffix(".cap") { return .capture }
-        guard let handle = FileHandle(forReadingAtPath: path) else { return .capture }
-        defer { try? handle.close() }
-        let head = Array((try? handle.read(upToCount: 64)) ?? Data())
+        guard let file = fopen(path, "rb") else { return .capture }
+        defer { fclose(file) }
+        var head = [UInt8](repeating: 0, count: 64)
+        let count = head.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+        head.removeSubrange(count...)
         if HARReader.looksLikeHAR(head) { return .har }
         let compact = head.filter { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
         if compact.starts(with: Array(#"{"type""#.utf8)) { return .transcript }

@@ -1,4 +1,4 @@
-import Foundation
+import NIOConcurrencyHelpers
 import PhoenixProtocol
 import ProxyServer
 import TapPipeline
@@ -16,7 +16,7 @@ import Darwin
 /// `PhoenixProxy` calls its observer (and `flush`) from one thread of its own; the command calls
 /// `begin` and `finish` from another. A lock keeps them apart; it is uncontended while traffic flows.
 final class LiveTranscript: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = NIOLock()
     private var source: String?
     private var pipeline: Pipeline
     private let output: RecordWriter

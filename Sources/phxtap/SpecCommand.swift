@@ -1,9 +1,14 @@
 import ArgumentParser
-import Foundation
 import PcapSource
 import PhoenixChecker
 import TapPipeline
 import Transcript
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // not all of Foundation: its internationalization data would be most of the binary
+#else
+import Foundation
+#endif
 
 /// `phxtap spec`: a protocol reference from the rule catalog and real examples.
 struct SpecCommand: ParsableCommand {
@@ -44,7 +49,7 @@ struct SpecCommand: ParsableCommand {
             let (found, readAny) = InputRunner(captureOptions: CaptureOptions()).run([path], pipeline: &pipeline) { records += $0 }
             records += pipeline.finish()
             problems += found
-            if readAny { transcripts.append(((path as NSString).lastPathComponent, records.map(redactor.redact))) }
+            if readAny { transcripts.append((fileName(path), records.map(redactor.redact))) }
         }
         for problem in problems { Terminal.printError("phxtap: \(problem)") }
         guard !transcripts.isEmpty else { throw CLIError("no capture could be read, so there are no examples to show") }
@@ -60,7 +65,7 @@ struct SpecCommand: ParsableCommand {
         if let env = ProcessInfo.processInfo.environment["PHXTAP_CAPTURES"] { candidates.append(env) }
         candidates.append(FileManager.default.currentDirectoryPath + "/Captures")
         // The source tree: this file is Sources/phxtap/SpecCommand.swift.
-        candidates.append(((#filePath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent + "/../Captures")
+        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().path + "/../Captures")
         for dir in candidates {
             let found = names.map { dir + "/" + $0 }.filter { FileManager.default.fileExists(atPath: $0) }
             if !found.isEmpty { return found }

@@ -22,9 +22,19 @@ enum Terminal {
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     static func printError(_ line: String) {
-        let bytes = Array((line + "\n").utf8)
+        writeError(line + "\n")
+    }
+
+    /// Writes `text` to standard error as it is (a progress bar redraws its line).
+    static func writeError(_ text: String) {
+        let bytes = Array(text.utf8)
         bytes.withUnsafeBufferPointer { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
+}
+
+/// The last component of a path, as a user names a file: `a/b/c.pcap` gives `c.pcap`.
+func fileName(_ path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
 }
 
 /// Buffered output to stdout or a file. JSON Lines arrive in 1 MiB pieces (`RecordWriter`

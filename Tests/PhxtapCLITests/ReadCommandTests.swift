@@ -312,4 +312,27 @@ import Testing
         #expect(messages == (try Self.expected("basic.pcap")))
         #expect(records.contains { $0["rule"] as? String == "capture-mid-connection" })
     }
+
+    /// A file whose name does not tell its kind is told by its first bytes: a transcript, a HAR
+    /// file and a capture, each under a bare name, read as what they are.
+    @Test func anInputWithoutAnExtensionIsToldByItsContent() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("phxtap-kinds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = PhxtapProcess.packageRoot
+        let fromCapture = try PhxtapProcess.run(["read", "--format", "jsonl", "Captures/basic.pcap"])
+        let sources = [
+            ("transcript", Data(fromCapture.stdout.utf8)),
+            ("har", try Data(contentsOf: root.appendingPathComponent("Tests/PhxtapCLITests/Golden/errors.har"))),
+            ("capture", try Data(contentsOf: root.appendingPathComponent("Captures/basic.pcap"))),
+        ]
+        for (name, bytes) in sources {
+            let bare = dir.appendingPathComponent(name)
+            try bytes.write(to: bare)
+            let run = try PhxtapProcess.run(["read", "--format", "jsonl", bare.path])
+            #expect(run.status == 0, "\(name): \(run.stderr)")
+            let messages = try Self.transcript(run).filter { $0["type"] as? String == "message" }
+            #expect(!messages.isEmpty, "\(name) gave no messages")
+        }
+    }
 }
