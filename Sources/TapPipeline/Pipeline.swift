@@ -120,6 +120,9 @@ public struct Pipeline {
     /// Applies `events` in order, moving each out of the array (left holding a placeholder):
     /// read in place, every event was copied first, its payload retained and released.
     private mutating func apply(_ events: inout [WireEvent], tcp: Int, into out: inout [TranscriptRecord]) {
+        // Looked up once for all the events: a chunk of a busy connection holds dozens of
+        // messages, and hashing the connection number for each cost more than its checks.
+        let tap = taps[tcp]
         for i in events.indices {
             var event = WireEvent.ping(from: .client, payload: [], time: 0)
             swap(&event, &events[i])
@@ -132,8 +135,13 @@ public struct Pipeline {
                 openWebSocket(tcp: tcp, request: request, response: response, time: time, into: &out)
             case .message(let from, let opcode, let payload, _, let time):
                 // Not through a closure: capturing the payload retained it once more per message.
-                webSocketSession(tcp: tcp, time: time, firstFrame: payload, into: &out)?
-                    .message(from: from, opcode: opcode, bytes: payload, time: time, into: &out)
+                let session: PhoenixSession?
+                if let open = tap?.session {
+                    session = open
+                } else {
+                    session = webSocketSession(tcp: tcp, time: time, firstFrame: payload, into: &out)
+                }
+                session?.message(from: from, opcode: opcode, bytes: payload, time: time, into: &out)
             case .close(let from, let code, let reason, let time):
                 webSocketSession(tcp: tcp, time: time, into: &out)?
                     .closeFrame(from: from, code: code, reason: reason, time: time, into: &out)
