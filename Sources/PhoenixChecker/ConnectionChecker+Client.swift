@@ -12,8 +12,11 @@ extension ConnectionChecker {
             }
             notes += note("non-string-ref", "\(nonString.joined(separator: " and ")) is not a string; phoenix.js compares refs with === and will not match a string against it")
         }
-        if let ref = message.ref {
-            if let other = outstanding[ref] {
+        // Hashed once: looked up here, and inserted below once the push is built.
+        let refHash = message.ref.map(PendingPushTable.hash)
+        if let ref = message.ref, let refHash {
+            if let index = outstanding.index(of: ref, hash: refHash) {
+                let other = outstanding[index]
                 notes += note("duplicate-outstanding-ref", "ref \(ref) is already used by \(other.event) (seq \(other.seq)), which still awaits its reply: replies cannot be told apart")
             }
             if let number = ref.stringInteger {
@@ -44,7 +47,7 @@ extension ConnectionChecker {
         }
         // Most messages have nothing to add, and appending nothing still costs a call.
         if !notes.isEmpty { verdict.annotations += notes }
-        guard let ref = message.ref else { return }
+        guard let ref = message.ref, let refHash else { return }
         let deadline = m.time + (kind == .heartbeat ? options.heartbeatInterval : timeout(for: message.topic))
         var pending = PendingPush(
             seq: m.seq, time: m.time, topic: message.topic, event: message.event, ref: ref,
@@ -52,7 +55,7 @@ extension ConnectionChecker {
         pending.expectsUnmatchedTopic = notes.contains {
             $0.rule == "push-to-unjoined-topic" || $0.rule == "join-ref-from-previous-connection"
         }
-        let findings = expectReply(consume pending)
+        let findings = expectReply(consume pending, refHash: refHash)
         if !findings.isEmpty { verdict.findings += findings }
     }
 

@@ -92,7 +92,8 @@ extension ConnectionChecker {
     }
 
     /// Starts waiting for the reply to a client message.
-    mutating func expectReply(_ push: consuming PendingPush) -> [Finding] {
+    /// `refHash` is `PendingPushTable.hash(push.ref)`.
+    mutating func expectReply(_ push: consuming PendingPush, refHash: UInt64) -> [Finding] {
         var out: [Finding] = []
         if outstanding.count >= options.maxOutstanding {
             // Settle the push closest to its deadline early rather than grow without bound.
@@ -104,7 +105,7 @@ extension ConnectionChecker {
             }
         }
         deadlines.push(.init(deadline: push.deadline, seq: push.seq, ref: push.ref))
-        outstanding.insert(push)  // its last use: moved in, not copied
+        outstanding.insert(push, hash: refHash)  // its last use: moved in, not copied
         // Answered pushes leave their entries behind; rebuild before they outnumber live ones.
         // The room is kept: a pipelining client refills it within a few hundred pushes, and
         // growing it again from nothing copied the entries at every doubling.

@@ -33,7 +33,12 @@ struct PendingPushTable: Sendable {
 
     /// Where the push with `ref` is, if one awaits its reply.
     func index(of ref: Ref) -> Int? {
-        let hash = Self.hash(ref)
+        index(of: ref, hash: Self.hash(ref))
+    }
+
+    /// `index(of:)` with the ref's `hash(_:)` already known: a client push is looked up and
+    /// then inserted, and hashing its ref once serves both.
+    func index(of ref: Ref, hash: UInt64) -> Int? {
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: hash) & mask
         while slots[i].hash != 0 {
@@ -53,8 +58,13 @@ struct PendingPushTable: Sendable {
 
     /// Adds `push`, replacing a push with the same ref.
     mutating func insert(_ push: consuming PendingPush) {
-        if (count + 1) * 2 > slots.count { resize(to: slots.count * 2) }
         let hash = Self.hash(push.ref)
+        insert(push, hash: hash)
+    }
+
+    /// `insert(_:)` with the push's ref's `hash(_:)` already known.
+    mutating func insert(_ push: consuming PendingPush, hash: UInt64) {
+        if (count + 1) * 2 > slots.count { resize(to: slots.count * 2) }
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: hash) & mask
         while slots[i].hash != 0 {
@@ -128,7 +138,7 @@ struct PendingPushTable: Sendable {
 
     /// FNV-1a over the ref's kind and text, then a multiply-shift finish so that the low bits
     /// (the slot) depend on every byte. Never 0, which marks an empty slot.
-    private static func hash(_ ref: Ref) -> UInt64 {
+    static func hash(_ ref: Ref) -> UInt64 {
         let prime: UInt64 = 0x0000_0100_0000_01B3
         var text = ref.text
         var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ seed
