@@ -120,9 +120,7 @@ public struct Pipeline {
     /// Applies `events` in order, moving each out of the array (left holding a placeholder):
     /// read in place, every event was copied first, its payload retained and released.
     private mutating func apply(_ events: inout [WireEvent], tcp: Int, into out: inout [TranscriptRecord]) {
-        // Looked up once for all the events: a chunk of a busy connection holds dozens of
-        // messages, and hashing the connection number for each cost more than its checks.
-        let tap = taps[tcp]
+        let tap = taps[tcp]  // once for all the events (see `webSocketSession`)
         for i in events.indices {
             var event = WireEvent.ping(from: .client, payload: [], time: 0)
             swap(&event, &events[i])
@@ -135,15 +133,12 @@ public struct Pipeline {
                 openWebSocket(tcp: tcp, request: request, response: response, time: time, into: &out)
             case .message(let from, let opcode, let payload, _, let time):
                 // Not through a closure: capturing the payload retained it once more per message.
-                let session: PhoenixSession?
-                if let open = tap?.session {
-                    session = open
-                } else {
-                    session = webSocketSession(tcp: tcp, time: time, firstFrame: payload, into: &out)
-                }
-                session?.message(from: from, opcode: opcode, bytes: payload, time: time, into: &out)
+                guard let tap else { continue }
+                webSocketSession(of: tap, tcp: tcp, time: time, firstFrame: payload, into: &out)
+                    .message(from: from, opcode: opcode, bytes: payload, time: time, into: &out)
             case .close(let from, let code, let reason, let time):
-                webSocketSession(tcp: tcp, time: time, into: &out)?
+                guard let tap else { continue }
+                webSocketSession(of: tap, tcp: tcp, time: time, into: &out)
                     .closeFrame(from: from, code: code, reason: reason, time: time, into: &out)
             case .ping, .pong:
                 break
@@ -213,7 +208,7 @@ public struct Pipeline {
             tap.heldFindings.append(HeldFinding(rule: rule, text: text, time: time))
             // Bytes that keep failing without a message in sight: report on a session after all.
             if tap.heldFindings.count >= Self.maxHeldFindings {
-                webSocketSession(tcp: tcp, time: time, into: &out)
+                webSocketSession(of: tap, tcp: tcp, time: time, into: &out)
             }
             return
         }
@@ -222,14 +217,14 @@ public struct Pipeline {
 
     static let maxHeldFindings = 32
 
-    /// The WebSocket session of a TCP connection, opened for traffic that began without a
-    /// handshake (the serializer is then read off the first frame's shape); nil for a
-    /// connection not seen opening.
+    /// The WebSocket session of `tap` (TCP connection `tcp`), opened for traffic that began
+    /// without a handshake (the serializer is then read off the first frame's shape). Callers
+    /// pass the tap they looked up: a chunk of a busy connection holds dozens of messages, and
+    /// hashing the connection number for each cost more than its checks.
     @discardableResult
     private mutating func webSocketSession(
-        tcp: Int, time: Double, firstFrame: Bytes = [], into out: inout [TranscriptRecord]
-    ) -> PhoenixSession? {
-        guard let tap = taps[tcp] else { return nil }
+        of tap: TCPTap, tcp: Int, time: Double, firstFrame: Bytes = [], into out: inout [TranscriptRecord]
+    ) -> PhoenixSession {
         if let session = tap.session { return session }
         let vsn = Serializer.guessed(fromFrame: firstFrame).vsn
         let session = newSession(tcp: tcp, transport: .websocket, request: nil, status: nil, time: time, extensions: nil,
@@ -263,7 +258,7 @@ public struct Pipeline {
         apply(&lastEvents, tcp: tcp, into: &out)  // may still open a session or record a close frame
         if tap.session == nil, let first = tap.heldFindings.first {
             // Findings but never a message: they need a connection to be reported on.
-            webSocketSession(tcp: tcp, time: first.time, into: &out)
+            webSocketSession(of: tap, tcp: tcp, time: first.time, into: &out)
         }
         guard let session = taps.removeValue(forKey: tcp)?.session else { return }
         let ending: SessionEnding
