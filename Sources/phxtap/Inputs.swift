@@ -50,6 +50,9 @@ struct InputRunner {
     /// The first line of standard input when `sessionRecords(of:)` took it to look at (a
     /// transcript's session line): read before the rest of it.
     private var standardInputHead: [UInt8] = []
+    /// What `sessionRecords(of:)` found each input to be, so that the run does not read a
+    /// file's first bytes again (nor look at standard input past the line it took).
+    private var kinds: [String: InputKind] = [:]
 
     init(captureOptions: CaptureOptions) {
         self.captureOptions = captureOptions
@@ -122,9 +125,7 @@ struct InputRunner {
         }
 
         for path in paths {
-            // A transcript whose first line was taken (it may have been its only line).
-            let headTaken = path == "-" && !standardInputHead.isEmpty
-            switch headTaken ? .transcript : InputKind.of(path) {
+            switch kinds[path] ?? InputKind.of(path) {
             case .capture:
                 pendingCaptures.append(path)
             case .har:
@@ -147,7 +148,7 @@ struct InputRunner {
                 do throws(CLIError) {
                     // The wire bytes go through the checker again; the recorded annotations are
                     // not reused. Records are handed on in batches as the file is read.
-                    try Self.forEachRecord(ofTranscript: path, head: headTaken ? standardInputHead : [], waiting: showSoFar) { record in
+                    try Self.forEachRecord(ofTranscript: path, head: path == "-" ? standardInputHead : [], waiting: showSoFar) { record in
                         pipeline.recheck(record, into: &records)
                         if records.count >= Self.batchSize { handOn() }
                     }
@@ -169,7 +170,9 @@ struct InputRunner {
     /// kept, and the run reads it before the rest.
     mutating func sessionRecords(of inputs: [String]) -> [SessionRecord] {
         inputs.compactMap { path in
-            guard InputKind.of(path) == .transcript else { return nil }
+            let kind = kinds[path] ?? InputKind.of(path)
+            kinds[path] = kind
+            guard kind == .transcript else { return nil }
             if path == "-" {
                 if standardInputHead.isEmpty { standardInputHead = Self.firstLine(of: StandardInput.stream) }
                 return Self.sessionRecord(in: standardInputHead)
