@@ -20,7 +20,6 @@ public struct MarkdownRenderer: Sendable {
 
     /// The whole document.
     public func render(_ records: [TranscriptRecord]) -> String {
-        var source: String?
         var session: SessionRecord?
         var summary: SummaryRecord?
         var order: [Int] = []
@@ -28,7 +27,6 @@ public struct MarkdownRenderer: Sendable {
         for record in records {
             switch record {
             case .session(let s):
-                source = s.source
                 session = s
             case .summary(let s):
                 summary = s
@@ -38,7 +36,7 @@ public struct MarkdownRenderer: Sendable {
                 byConn[conn, default: []].append(record)
             }
         }
-        var out = "# Phoenix exchange" + (source.map { ": " + Markdown.code($0) } ?? "") + "\n\n"
+        var out = "# Phoenix exchange" + (session.map { ": " + Markdown.code($0.source) } ?? "") + "\n\n"
         let shown = byConn.values.reduce(0) { n, rs in n + rs.filter { if case .message = $0 { return true } else { return false } }.count }
         out += "\(order.count) connection\(order.count == 1 ? "" : "s"), \(shown) message\(shown == 1 ? "" : "s") shown"
         if let summary {
