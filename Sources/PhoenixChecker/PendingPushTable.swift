@@ -56,14 +56,10 @@ struct PendingPushTable: Sendable {
         index(of: ref).map { self[$0] }
     }
 
-    /// Adds `push`, replacing a push with the same ref.
-    mutating func insert(_ push: consuming PendingPush) {
-        let hash = Self.hash(push.ref)
-        insert(push, hash: hash)
-    }
-
-    /// `insert(_:)` with the push's ref's `hash(_:)` already known.
+    /// Adds `push`, replacing a push with the same ref. `hash` is `hash(push.ref)`, which the
+    /// caller has from looking the ref up first.
     mutating func insert(_ push: consuming PendingPush, hash: UInt64) {
+        assert(hash == Self.hash(push.ref), "the hash of another ref")
         if (count + 1) * 2 > slots.count { resize(to: slots.count * 2) }
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: hash) & mask

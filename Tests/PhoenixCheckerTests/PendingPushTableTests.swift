@@ -21,7 +21,7 @@ import Testing
             let ref: Ref = n % 7 == 0 ? .number(String(n)) : .string(String(n))
             switch Int.random(in: 0..<10, using: &rng) {
             case 0..<5:
-                table.insert(Self.push(ref, seq: step))
+                table.insert(Self.push(ref, seq: step), hash: PendingPushTable.hash(ref))
                 model[ref] = Self.push(ref, seq: step)
             case 5..<8:
                 #expect(table.remove(ref)?.seq == model.removeValue(forKey: ref)?.seq)
@@ -36,8 +36,8 @@ import Testing
         #expect(table.pushes.map(\.seq).sorted() == model.values.map(\.seq).sorted())
         for (ref, push) in model { #expect(table[ref]?.seq == push.seq) }
         // A number and a string with the same digits are different refs.
-        table.insert(Self.push(.string("7"), seq: -1))
-        table.insert(Self.push(.number("7"), seq: -2))
+        table.insert(Self.push(.string("7"), seq: -1), hash: PendingPushTable.hash(.string("7")))
+        table.insert(Self.push(.number("7"), seq: -2), hash: PendingPushTable.hash(.number("7")))
         #expect(table[.string("7")]?.seq == -1)
         #expect(table[.number("7")]?.seq == -2)
     }
