@@ -54,6 +54,18 @@ public enum ByteScan {
         return words[0] | words[1] != 0
     }
 
+    /// The set lanes of a mask as the low 16 bits of a word, lane `k` as bit `k` (what SSE2's
+    /// `pmovmskb` gives): one multiplication per half gathers its bytes' high bits into its top
+    /// byte (bit `8k + 7` times `2^(49 - 7k)` lands on bit `56 + k`, and no two products meet).
+    @inline(__always)
+    static func lanes(_ found: SIMDMask<SIMD16<Int8>>) -> UInt32 {
+        let words = unsafeBitCast(found, to: SIMD2<UInt64>.self)
+        let gather: UInt64 = 0x0002_0408_1020_4081
+        let low = ((UInt64(littleEndian: words[0]) & highs) &* gather) >> 56
+        let high = ((UInt64(littleEndian: words[1]) & highs) &* gather) >> 56
+        return UInt32(truncatingIfNeeded: low | high << 8)
+    }
+
     /// The bytes of a block ORed into one word (what `seen` gathers in `firstJSONSpecial`).
     @inline(__always)
     static func or(of block: SIMD16<UInt8>) -> UInt64 {

@@ -1,4 +1,4 @@
-import PhoenixProtocol
+@testable import PhoenixProtocol
 import Testing
 
 /// The word-at-a-time scans against a byte-by-byte reading of the same buffers: every position
@@ -23,6 +23,17 @@ import Testing
                 #expect(ByteScan.hasNonASCII(seen), "a byte above 0x7F before offset \(special) was not seen")
             }
             return (special, ByteScan.firstNonASCII(base, from: start, to: bytes.count))
+        }
+    }
+
+    @Test func gathersEveryMaskIntoItsLaneBits() {
+        // Each lane alone, then random masks: lane k is bit k, whatever the other lanes hold.
+        var generator = SystemRandomNumberGenerator()
+        let masks = (0..<16).map { 1 << $0 } + (0..<2_000).map { _ in Int.random(in: 0..<(1 << 16), using: &generator) }
+        for mask in masks {
+            var bytes = SIMD16<UInt8>(repeating: UInt8(ascii: "x"))
+            for lane in 0..<16 where mask & (1 << lane) != 0 { bytes[lane] = UInt8(ascii: "\"") }
+            #expect(ByteScan.lanes(ByteScan.jsonSpecials(bytes)) == UInt32(mask), "mask \(String(mask, radix: 2))")
         }
     }
 
