@@ -15,16 +15,23 @@ final class CaptureEventStream: @unchecked Sendable {
     private let lock = DispatchSemaphore(value: 1)
     private let ready = DispatchSemaphore(value: 0)
     private let freeSlots: DispatchSemaphore
+    /// Work either thread takes on instead of waiting for the other (formatting records).
+    private let spareWork: (any SpareWork)?
+    /// Wakes the reading thread when it waits for either a free slot or spare work.
+    private let readerWake = DispatchSemaphore(value: 0)
     private var batches: [Batch] = []
     private var report: CaptureReport?
     private var wireStage: WireStage?
 
-    /// Starts reading `paths` through `wireStage`. `progress` is called on the reading thread.
+    /// Starts reading `paths` through `wireStage`. `progress` is called on the reading thread,
+    /// and so is `spareWork` whenever the caller has enough to go on with (see `hand`).
     init(
-        paths: [String], options: CaptureOptions, wireStage: WireStage, progress: Progress,
+        paths: [String], options: CaptureOptions, wireStage: WireStage, progress: Progress, spareWork: (any SpareWork)? = nil,
         batchSize: Int = 16, maxBatchesInFlight: Int = 4
     ) {
         freeSlots = DispatchSemaphore(value: maxBatchesInFlight)
+        self.spareWork = spareWork
+        spareWork?.setHelper(readerWake)
         let progress = ReaderOwned(progress)
         queue.async {
             var stage = wireStage
@@ -52,6 +59,7 @@ final class CaptureEventStream: @unchecked Sendable {
                 }
             }
             if !batch.isEmpty { self.hand(Batch(events: batch, inputWaits: false)) }
+            self.spareWork?.setHelper(nil)
             self.lock.wait()
             self.report = report
             self.wireStage = stage
@@ -70,11 +78,18 @@ final class CaptureEventStream: @unchecked Sendable {
 
     /// The next batch of events in capture order; nil once every capture has been read.
     func next() -> Batch? {
-        ready.wait()
+        // Nothing read yet: spare work first, then sleep.
+        while ready.wait(timeout: .now()) != .success {
+            guard let spareWork, spareWork.doOne() else {
+                ready.wait()
+                break
+            }
+        }
         lock.wait()
         defer { lock.signal() }
         guard !batches.isEmpty else { return nil }
         freeSlots.signal()
+        readerWake.signal()
         return batches.removeFirst()
     }
 
@@ -87,12 +102,35 @@ final class CaptureEventStream: @unchecked Sendable {
         return (report, wireStage)
     }
 
+    /// Queues a batch for the caller. With spare work on offer, the reading thread takes it on
+    /// whenever the caller has `lead` batches or more to go on with, and while all the slots
+    /// are full: it waits only when there is neither a free slot nor work to do.
     private func hand(_ batch: Batch) {
-        freeSlots.wait()
+        if let spareWork {
+            while true {
+                if queuedBatches >= Self.lead, spareWork.doOne() { continue }
+                if freeSlots.wait(timeout: .now()) == .success { break }
+                if spareWork.doOne() { continue }
+                readerWake.wait()  // a slot freed or work arrived (or a signal left from earlier)
+            }
+        } else {
+            freeSlots.wait()
+        }
         lock.wait()
         batches.append(batch)
         lock.signal()
         ready.signal()
+    }
+
+    /// Batches the caller has to go on with before the reader must hand it more: two took
+    /// 0.6 ms or more of the caller's time on the benchmark capture, the reader's work on a
+    /// batch of records 0.3 ms.
+    private static let lead = 2
+
+    private var queuedBatches: Int {
+        lock.wait()
+        defer { lock.signal() }
+        return batches.count
     }
 
     /// Something used by the reading thread alone while it runs.

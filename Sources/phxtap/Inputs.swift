@@ -66,13 +66,15 @@ struct InputRunner {
     ///
     /// `show` is called when a capture coming down a pipe pauses, after the records so far have
     /// gone to `emit`: the caller writes them out, for someone watching a live capture.
+    ///
+    /// `spareWork` is what the thread reading a capture takes on while it would otherwise wait.
     func runAll(
         _ inputs: [String], pipeline: inout Pipeline, emit: ([TranscriptRecord]) -> Void, show: () -> Void = {},
-        flush: () -> Void
+        flush: () -> Void, spareWork: (any SpareWork)? = nil
     ) throws -> SummaryRecord {
         phxtap_keep_freed_memory()
         emit(pipeline.start(source: inputs.joined(separator: " ")))
-        let (problems, readAny) = run(inputs, pipeline: &pipeline, emit: emit, show: show)
+        let (problems, readAny) = run(inputs, pipeline: &pipeline, emit: emit, show: show, spareWork: spareWork)
         emit(pipeline.finish())
         flush()
         for problem in problems { Terminal.printError("phxtap: \(problem)") }
@@ -82,7 +84,8 @@ struct InputRunner {
 
     /// Reads every input; returns the problems met (one sentence each) and whether anything was read.
     func run(
-        _ paths: [String], pipeline: inout Pipeline, emit: ([TranscriptRecord]) -> Void, show: () -> Void = {}
+        _ paths: [String], pipeline: inout Pipeline, emit: ([TranscriptRecord]) -> Void, show: () -> Void = {},
+        spareWork: (any SpareWork)? = nil
     ) -> (problems: [String], readAny: Bool) {
         var problems: [String] = []
         var readAny = false
@@ -105,7 +108,8 @@ struct InputRunner {
             guard !pendingCaptures.isEmpty else { return }
             let progress = Progress(paths: pendingCaptures)
             let stream = CaptureEventStream(
-                paths: pendingCaptures, options: captureOptions, wireStage: pipeline.takeWireStage(), progress: progress)
+                paths: pendingCaptures, options: captureOptions, wireStage: pipeline.takeWireStage(), progress: progress,
+                spareWork: spareWork)
             while var batch = stream.next() {
                 for i in batch.events.indices {
                     // In place: the pipeline moves each message out of the batch without a copy.

@@ -1,31 +1,39 @@
 import Dispatch
 import Transcript
 
-/// Formats and writes records on a thread of their own, so a long `read` uses both cores: the
-/// caller's thread decodes and checks (captures are read on a third, `CaptureEventStream`)
-/// while this one escapes and writes JSON. Order is kept (one serial queue), and memory stays
-/// bounded: at most `maxBatchesInFlight` batches wait.
+/// Formats and writes records away from the caller's thread, so a long `read` uses both cores:
+/// the caller's thread decodes and checks while batches of its records are escaped and written
+/// as JSON elsewhere, in order. Memory stays bounded: once `maxPending` batches wait, the
+/// caller formats one itself before going on.
 ///
-/// On average this thread keeps up, but it shares a core with the capture reader, which reads in
-/// bursts: with four batches in flight the decoding thread, the busiest, waited for it up to 200
-/// times a read of the benchmark capture (5 to 130 ms in all, 46 ms the median of 19 reads;
-/// with twelve, 6 to 50 ms, median 31 ms of 6). Twelve made the read about 20 ms faster (60
-/// interleaved pairs of runs), for up to 6 MB more at the peak (34 MB before, 35 to 40 after).
+/// Where the batches are formatted: by a thread of this writer's own, unless a helper has
+/// offered to (`SpareWork`): the thread that reads a capture formats whenever the caller has
+/// enough of its events to go on with. Three busy threads on two cores (reader, decoder,
+/// formatter) left a core idle 0.115 s of a read of the benchmark capture (from /proc/stat,
+/// mean of 30), one thread waiting for another that waited for its turn on the other core; two
+/// busy threads sharing the formatting left it idle 0.060 s, and the median read took 0.368 s
+/// instead of 0.431 (30 interleaved pairs, faster in 23).
 ///
 /// Not for the proxy, whose lines must reach the file as soon as they are known.
-final class ParallelRecordWriter: @unchecked Sendable {
-    // @unchecked: after init, `writer` is touched only on `queue`, and `batch` only by the
-    // producing thread; the semaphore bounds the hand-over.
+final class ParallelRecordWriter: SpareWork, @unchecked Sendable {
+    // @unchecked: `writer` is used by one thread at a time, the holder of `formatting`;
+    // `pending`, `helperWake` and `next` only under `lock`; `batch` by the caller's thread alone.
     private let writer: RecordWriter
-    private let queue = DispatchQueue(label: "phxtap.record-writer")
-    private let slots: DispatchSemaphore
+    private let formatting = DispatchSemaphore(value: 1)
+    private let lock = DispatchSemaphore(value: 1)
+    private var pending: [[TranscriptRecord]] = []
+    /// The oldest batch of `pending` not yet taken (taken ones are emptied, and dropped now and then).
+    private var next = 0
+    private var helperWake: DispatchSemaphore?
+    private let ownThread = DispatchQueue(label: "phxtap.record-writer")
     private var batch: [TranscriptRecord] = []
     private let batchSize: Int
+    private let maxPending: Int
 
-    init(_ writer: RecordWriter, batchSize: Int = 512, maxBatchesInFlight: Int = 12) {
+    init(_ writer: RecordWriter, batchSize: Int = 512, maxPending: Int = 24) {
         self.writer = writer
         self.batchSize = batchSize
-        self.slots = DispatchSemaphore(value: maxBatchesInFlight)
+        self.maxPending = maxPending
     }
 
     func write(_ records: [TranscriptRecord]) {
@@ -40,35 +48,71 @@ final class ParallelRecordWriter: @unchecked Sendable {
 
     /// Writes out the lines of everything handed over so far (see `RecordWriter.show`).
     func show() {
-        send()
-        queue.sync { writer.show() }
+        formatAll()
+        formatting.wait()
+        writer.show()
+        formatting.signal()
     }
 
     /// Writes everything handed over so far and returns once it is out.
     func flush() {
-        send()
-        queue.sync { writer.flush() }
+        formatAll()
+        formatting.wait()
+        writer.flush()
+        formatting.signal()
+    }
+
+    /// Formats the oldest batch not yet taken, if there is one. One thread formats at a time,
+    /// and each takes the oldest batch once it may: lines come out in order whoever formats.
+    func doOne() -> Bool {
+        formatting.wait()
+        defer { formatting.signal() }
+        lock.wait()
+        guard next < pending.count else {
+            lock.signal()
+            return false
+        }
+        let records = pending[next]
+        pending[next] = []
+        next += 1
+        if next >= 64 {
+            pending.removeFirst(next)
+            next = 0
+        }
+        lock.signal()
+        writer.writeAll(taking: records)
+        return true
+    }
+
+    func setHelper(_ wake: DispatchSemaphore?) {
+        lock.wait()
+        helperWake = wake
+        let waiting = pending.count - next
+        lock.signal()
+        // What the helper leaves behind goes to this writer's thread.
+        if wake == nil, waiting > 0 { ownThread.async { while self.doOne() {} } }
     }
 
     private func send() {
         guard !batch.isEmpty else { return }
-        let records = Handover(batch)
-        batch = []
-        slots.wait()
-        queue.async {
-            self.writer.writeAll(taking: records.take())
-            self.slots.signal()
+        // Moved, not shared, into `pending`: whoever formats it then owns every record.
+        var full: [TranscriptRecord] = []
+        swap(&full, &batch)
+        lock.wait()
+        pending.append(consume full)
+        let waiting = pending.count - next
+        let helperWake = helperWake
+        lock.signal()
+        if let helperWake {
+            helperWake.signal()
+        } else {
+            ownThread.async { _ = self.doOne() }
         }
+        if waiting > maxPending { _ = doOne() }
     }
-}
 
-/// A batch on its way to the writing thread, which takes it out whole: the closure that carries
-/// it then no longer shares it, and the writer owns every record it formats.
-private final class Handover: @unchecked Sendable {
-    private var records: [TranscriptRecord]
-    init(_ records: [TranscriptRecord]) { self.records = records }
-    func take() -> [TranscriptRecord] {
-        defer { records = [] }
-        return records
+    private func formatAll() {
+        send()
+        while doOne() {}
     }
 }

@@ -60,7 +60,8 @@ struct ReadCommand: ParsableCommand {
         var pipeline = Pipeline(options: PipelineOptions(
             checker: checkerOptions.checkerOptions(for: captures, runner: &runner), assumeWebSocketPorts: Set(assumeWebsocket),
             redactor: outputOptions.redactor))
-        let summary = try runner.runAll(captures, pipeline: &pipeline, emit: writer.write, show: writer.show, flush: writer.flush)
+        let summary = try runner.runAll(captures, pipeline: &pipeline, emit: writer.write, show: writer.show, flush: writer.flush,
+                                        spareWork: writer)
         try failOn.enforce(summary)
     }
 }
