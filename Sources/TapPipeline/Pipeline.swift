@@ -294,7 +294,7 @@ public struct Pipeline {
                 summary.connections += 1
             case .message(let m):
                 summary.messages += 1
-                if case .failure = m.decoded { summary.decodeErrors += 1 }
+                if m.decodeError != nil { summary.decodeErrors += 1 }
                 for a in m.annotations { summary.count(a.severity) }
             case .annotation(let a):
                 summary.count(a.finding.annotation.severity)
