@@ -76,6 +76,15 @@ final class LineOutput {
     }
 
     var isTerminal: Bool { isatty(fileno(file)) == 1 }
+
+    /// A character device other than a terminal, such as /dev/null: a write returns at once,
+    /// where a file's is the kernel copying it into the page cache and a pipe's waits for room.
+    var takesWritesAtOnce: Bool {
+        var status = stat()
+        guard fstat(fileno(file), &status) == 0 else { return false }
+        return (status.st_mode & S_IFMT) == S_IFCHR && !isTerminal
+    }
+
     var wantsColor: Bool { Terminal.wantsColor(fd: fileno(file)) }
 
     func write(_ bytes: [UInt8]) {

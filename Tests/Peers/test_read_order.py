@@ -67,3 +67,8 @@ def test_a_long_read_keeps_every_record_in_order(phxtap: str, tmp_path) -> None:
             last_time = r["time"]
     assert records(from_pipe.stdout) == lines
     assert records(read_back.stdout) == lines
+    # /dev/null takes its writes where the lines are formatted, without the writing thread.
+    with open(os.devnull, "wb") as null:
+        discarded = subprocess.run([phxtap, "read", "--format", "jsonl", str(capture)], stdout=null,
+                                   stderr=subprocess.PIPE, text=True, timeout=120)
+    assert discarded.returncode == 0 and discarded.stderr == ""
