@@ -1,3 +1,4 @@
+import CPcap
 import Dispatch
 import Transcript
 
@@ -13,6 +14,9 @@ import Transcript
 /// mean of 30), one thread waiting for another that waited for its turn on the other core; two
 /// busy threads sharing the formatting left it idle 0.060 s, and the median read took 0.368 s
 /// instead of 0.431 (30 interleaved pairs, faster in 23).
+///
+/// With three cores or more, each of those threads has one, and this writer's thread formats
+/// every batch: `wantsHelp` is false and the writer is not offered as spare work.
 ///
 /// Not for the proxy, whose lines must reach the file as soon as they are known.
 final class ParallelRecordWriter: SpareWork, @unchecked Sendable {
@@ -35,6 +39,10 @@ final class ParallelRecordWriter: SpareWork, @unchecked Sendable {
         self.batchSize = batchSize
         self.maxPending = maxPending
     }
+
+    /// Whether the formatting should be shared with the thread reading a capture: when the
+    /// process has fewer than three cores to run on.
+    static var wantsHelp: Bool { phxtap_usable_cores() < 3 }
 
     func write(_ records: [TranscriptRecord]) {
         if batch.isEmpty {

@@ -61,7 +61,7 @@ struct ReadCommand: ParsableCommand {
             checker: checkerOptions.checkerOptions(for: captures, runner: &runner), assumeWebSocketPorts: Set(assumeWebsocket),
             redactor: outputOptions.redactor))
         let summary = try runner.runAll(captures, pipeline: &pipeline, emit: writer.write, show: writer.show, flush: writer.flush,
-                                        spareWork: writer)
+                                        spareWork: ParallelRecordWriter.wantsHelp ? writer : nil)
         try failOn.enforce(summary)
     }
 }
