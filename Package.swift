@@ -63,6 +63,7 @@ let package = Package(
                 "PhoenixProtocol", "PhoenixChecker", "Transcript", "TapPipeline", "PcapSource", "ProxyServer", "CPcap",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSwift
         ),

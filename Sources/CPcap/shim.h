@@ -6,9 +6,6 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
-#if defined(__linux__)
-#include <sys/syscall.h>
-#endif
 
 /* C's standard input stream, which pcap_open_offline("-") reads. A function rather than the
    `stdin` variable, which Swift's strict concurrency checking will not let code read. */
@@ -62,21 +59,4 @@ static inline void phxtap_keep_freed_memory(void) {
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     mallopt(M_TOP_PAD, 16 << 20);
 #endif
-}
-
-/* The cores this process may run on: those of its CPU affinity (taskset, cpusets) on Linux,
-   the online ones elsewhere. The system call rather than sched_getaffinity(), which the C
-   library declares only for _GNU_SOURCE. */
-static inline int phxtap_usable_cores(void) {
-#if defined(__linux__)
-    unsigned long mask[16] = {0};
-    long bytes = syscall(SYS_sched_getaffinity, 0, sizeof mask, mask);
-    if (bytes > 0) {
-        int cores = 0;
-        for (long i = 0; i < bytes / (long)sizeof mask[0]; i++) cores += __builtin_popcountl(mask[i]);
-        if (cores > 0) return cores;
-    }
-#endif
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
-    return online > 0 ? (int)online : 1;
 }

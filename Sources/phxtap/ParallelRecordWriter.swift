@@ -1,5 +1,5 @@
-import CPcap
 import Dispatch
+import NIOCore
 import Transcript
 
 /// Formats and writes records away from the caller's thread, so a long `read` uses both cores:
@@ -41,8 +41,9 @@ final class ParallelRecordWriter: SpareWork, @unchecked Sendable {
     }
 
     /// Whether the formatting should be shared with the thread reading a capture: when the
-    /// process has fewer than three cores to run on.
-    static var wantsHelp: Bool { phxtap_usable_cores() < 3 }
+    /// process has fewer than three cores to run on (SwiftNIO's count, which heeds a
+    /// container's CPU quota and cpuset).
+    static var wantsHelp: Bool { System.coreCount < 3 }
 
     func write(_ records: [TranscriptRecord]) {
         if batch.isEmpty {
