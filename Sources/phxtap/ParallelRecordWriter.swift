@@ -21,13 +21,12 @@ import Transcript
 /// Not for the proxy, whose lines must reach the file as soon as they are known.
 final class ParallelRecordWriter: SpareWork, @unchecked Sendable {
     // @unchecked: `writer` is used by one thread at a time, the holder of `formatting`;
-    // `pending`, `helperWake` and `next` only under `lock`; `batch` by the caller's thread alone.
+    // `pending` and `helperWake` only under `lock`; `batch` by the caller's thread alone.
     private let writer: RecordWriter
     private let formatting = DispatchSemaphore(value: 1)
     private let lock = DispatchSemaphore(value: 1)
-    private var pending: [[TranscriptRecord]] = []
-    /// The oldest batch of `pending` not yet taken (taken ones are emptied, and dropped now and then).
-    private var next = 0
+    /// Batches waiting to be formatted, oldest first.
+    private var pending = CircularBuffer<[TranscriptRecord]>()
     private var helperWake: DispatchSemaphore?
     private let ownThread = DispatchQueue(label: "phxtap.record-writer")
     private var batch: [TranscriptRecord] = []
@@ -57,18 +56,12 @@ final class ParallelRecordWriter: SpareWork, @unchecked Sendable {
 
     /// Writes out the lines of everything handed over so far (see `RecordWriter.show`).
     func show() {
-        formatAll()
-        formatting.wait()
-        writer.show()
-        formatting.signal()
+        afterFormattingAll { $0.show() }
     }
 
     /// Writes everything handed over so far and returns once it is out.
     func flush() {
-        formatAll()
-        formatting.wait()
-        writer.flush()
-        formatting.signal()
+        afterFormattingAll { $0.flush() }
     }
 
     /// Formats the oldest batch not yet taken, if there is one. One thread formats at a time,
@@ -77,18 +70,9 @@ final class ParallelRecordWriter: SpareWork, @unchecked Sendable {
         formatting.wait()
         defer { formatting.signal() }
         lock.wait()
-        guard next < pending.count else {
-            lock.signal()
-            return false
-        }
-        let records = pending[next]
-        pending[next] = []
-        next += 1
-        if next >= 64 {
-            pending.removeFirst(next)
-            next = 0
-        }
+        let records = pending.popFirst()
         lock.signal()
+        guard let records else { return false }
         writer.writeAll(taking: records)
         return true
     }
@@ -96,7 +80,7 @@ final class ParallelRecordWriter: SpareWork, @unchecked Sendable {
     func setHelper(_ wake: DispatchSemaphore?) {
         lock.wait()
         helperWake = wake
-        let waiting = pending.count - next
+        let waiting = pending.count
         lock.signal()
         // What the helper leaves behind goes to this writer's thread.
         if wake == nil, waiting > 0 { ownThread.async { while self.doOne() {} } }
@@ -109,7 +93,7 @@ final class ParallelRecordWriter: SpareWork, @unchecked Sendable {
         swap(&full, &batch)
         lock.wait()
         pending.append(consume full)
-        let waiting = pending.count - next
+        let waiting = pending.count
         let helperWake = helperWake
         lock.signal()
         if let helperWake {
@@ -120,8 +104,12 @@ final class ParallelRecordWriter: SpareWork, @unchecked Sendable {
         if waiting > maxPending { _ = doOne() }
     }
 
-    private func formatAll() {
+    /// Formats every batch handed over so far, then runs `body` on the writer.
+    private func afterFormattingAll(_ body: (RecordWriter) -> Void) {
         send()
         while doOne() {}
+        formatting.wait()
+        body(writer)
+        formatting.signal()
     }
 }
