@@ -89,7 +89,7 @@ final class CaptureEventStream: @unchecked Sendable {
         defer { lock.signal() }
         guard !batches.isEmpty else { return nil }
         freeSlots.signal()
-        readerWake.signal()
+        if spareWork != nil { readerWake.signal() }  // the reader may be waiting for this slot
         return batches.removeFirst()
     }
 
