@@ -125,7 +125,7 @@ final class CaptureEventStream: @unchecked Sendable {
     /// Batches the caller has to go on with before the reader must hand it more. On the
     /// benchmark capture a batch of events is some 880 messages, about 0.65 ms of the caller's
     /// work (0.24 s of its CPU time for 320,000 messages in a profile), and a batch of records
-    /// about 0.3 ms of formatting (0.17 s for 625): with two waiting, the caller does not run dry
+    /// about 0.3 ms of formatting (0.19 s for 625): with two waiting, the caller does not run dry
     /// while the reader formats. Leads of 1 and 3 read the capture as fast (20 interleaved runs).
     private static let lead = 2
 
